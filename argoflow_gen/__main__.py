@@ -1,0 +1,5 @@
+"""``python -m argoflow_gen``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,386 @@
+"""The one module that reads and writes YAML.
+
+Reading uses ruamel.yaml's round-trip loader, because it keeps the line and column of every key and
+value; the result is plain Python data plus a position map. Writing uses a small emitter of our own: it
+is deterministic, fast, and quotes every scalar that any YAML 1.1 or 1.2 reader could take for anything
+but a string.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Issue, ProfileError
+
+#: Limits on what a profile file may be. They are stated in the README.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+MAX_DEPTH = 40
+
+JsonPath = tuple[str | int, ...]
+Position = tuple[int, int]  # 1-based line and column
+
+
+def format_path(path: JsonPath) -> str:
+    """``("spec", "users", 0, "email")`` -> ``spec.users[0].email``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{_double_quoted(part)}]"
+    return text
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML document: plain data plus where each key and value was written."""
+
+    data: Any
+    file: str
+    values: Mapping[JsonPath, Position] = field(default_factory=dict)
+    keys: Mapping[JsonPath, Position] = field(default_factory=dict)
+
+    def position(self, path: JsonPath) -> Position:
+        """Where ``path`` was written; for a path that is not there, its nearest written parent."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            if probe in self.keys:
+                return self.keys[probe]
+            probe = probe[:-1]
+        return (1, 1)
+
+
+def _error(file: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> ProfileError:
+    return ProfileError([Issue(message, file=file, line=line, column=column, hint=hint)])
+
+
+def decode(raw: bytes, file: str) -> str:
+    """Bytes to text: UTF-8 only, and no larger than MAX_FILE_BYTES."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise _error(
+            file,
+            f"file is {len(raw)} bytes, over the limit of {MAX_FILE_BYTES} bytes",
+            1,
+            1,
+            "a profile is a small configuration file; split it into layers with `extends`",
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise _error(
+            file, f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", line, column,
+            "save the file as UTF-8",
+        ) from None
+
+
+def _loader() -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class _Constructor(RoundTripConstructor):  # type: ignore[misc]
+        """Timestamps stay the strings they were written as."""
+
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            return self.construct_scalar(node)
+
+    _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def load(text: str, file: str) -> Document:
+    """Parse one YAML document into plain data with positions. Every failure is a located ProfileError."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = _loader()
+    try:
+        raw = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = ""
+        if "duplicate key" in problem or "duplicate key" in str(exc):
+            problem = _duplicate_message(str(exc))
+            hint = "each key may appear once in a mapping"
+        elif exc.problem and "constructor" in exc.problem:
+            hint = "only plain YAML is accepted; language-specific tags are refused"
+        raise _error(file, f"YAML: {problem}", line, column, hint) from None
+    except RecursionError:
+        raise _error(file, f"YAML nesting is deeper than {MAX_DEPTH} levels", 1, 1) from None
+    except YAMLError as exc:
+        raise _error(file, f"YAML: {exc}".strip(), 1, 1) from None
+    converter = _Converter(file)
+    data = converter.convert(raw, (), 1)
+    return Document(data=data, file=file, values=converter.values, keys=converter.keys)
+
+
+def _duplicate_message(text: str) -> str:
+    match = re.search(r'found duplicate key "([^"]*)"', text)
+    return f'duplicate key "{match.group(1)}"' if match else "duplicate key"
+
+
+class _Converter:
+    """ruamel round-trip objects -> plain data, with positions, tag checks and size limits."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[JsonPath, Position] = {}
+        self.keys: dict[JsonPath, Position] = {}
+        self.nodes = 0
+
+    def _count(self, path: JsonPath, depth: int) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            line, column = self._where(path)
+            raise _error(
+                self.file, f"document expands to more than {MAX_NODES} values", line, column,
+                "YAML aliases that multiply are refused",
+            )
+        if depth > MAX_DEPTH:
+            line, column = self._where(path)
+            raise _error(self.file, f"nesting is deeper than {MAX_DEPTH} levels", line, column)
+
+    def _where(self, path: JsonPath) -> Position:
+        probe = path
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            if probe in self.keys:
+                return self.keys[probe]
+            probe = probe[:-1]
+        return (1, 1)
+
+    def _check_tag(self, node: Any, path: JsonPath) -> None:
+        tag = getattr(node, "tag", None)
+        value = getattr(tag, "value", None) if tag is not None else None
+        if value and value not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+            line, column = self._where(path)
+            raise _error(
+                self.file, f"YAML tag {value.replace('tag:yaml.org,2002:', '!!')} is not allowed",
+                line, column, "only plain YAML is accepted; remove the tag",
+            )
+
+    def convert(self, node: Any, path: JsonPath, depth: int) -> Any:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+
+        self._count(path, depth)
+        if isinstance(node, CommentedMap):
+            self._check_tag(node, path)
+            out: dict[str, Any] = {}
+            for key in node:
+                kline, kcol = node.lc.key(key)
+                vline, vcol = node.lc.value(key)
+                child: JsonPath = (*path, str(key))
+                self.keys[child] = (kline + 1, kcol + 1)
+                self.values[child] = (vline + 1, vcol + 1)
+                if not isinstance(key, str):
+                    raise _error(
+                        self.file, f"mapping key {key!r} is not a string", kline + 1, kcol + 1,
+                        "quote the key",
+                    )
+                out[key] = self.convert(node[key], child, depth + 1)
+            return out
+        if isinstance(node, CommentedSeq):
+            self._check_tag(node, path)
+            items = []
+            for index, item in enumerate(node):
+                line, column = node.lc.item(index)
+                child = (*path, index)
+                self.values[child] = (line + 1, column + 1)
+                items.append(self.convert(item, child, depth + 1))
+            return items
+        if isinstance(node, TaggedScalar):
+            if getattr(node.tag, "value", None) == "tag:yaml.org,2002:str":
+                return str(node.value)
+            self._check_tag(node, path)
+        if isinstance(node, bool) or node is None:
+            return node
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        if isinstance(node, str):
+            return str(node)
+        line, column = self._where(path)
+        raise _error(self.file, f"unsupported YAML value {node!r}", line, column)
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+_BOOL_NULL = re.compile(
+    r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|~|null|Null|NULL|=|<<)"
+)
+_NUMBERISH = re.compile(
+    r"[-+]?(?:\.?[0-9][0-9_]*(?:[.:][0-9_]*)*(?:[eE][-+]?[0-9]+)?|0[xXoObB][0-9a-fA-F_]+"
+    r"|\.(?:inf|Inf|INF|nan|NaN|NAN))"
+)
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+_PLAIN = re.compile(r"[A-Za-z0-9_/.$(][A-Za-z0-9_/.@+~=:$(){}*%,-]*")
+_NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\\\\\"]")
+_BLOCK_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    named = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+    if char in named:
+        return named[char]
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _double_quoted(text: str) -> str:
+    return '"' + _NEEDS_ESCAPE.sub(lambda match: _escape(match.group(0)), text) + '"'
+
+
+@functools.lru_cache(maxsize=8192)
+def scalar(text: str) -> str:
+    """A string as a one-line YAML scalar that every reader takes back as exactly this string."""
+    if (
+        _PLAIN.fullmatch(text)
+        and not _BOOL_NULL.fullmatch(text)
+        and not _NUMBERISH.fullmatch(text)
+        and not _TIMESTAMP.match(text)
+        and not text.endswith(":")
+    ):
+        return text
+    return _double_quoted(text)
+
+
+def _key(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"mapping keys must be strings, got {value!r}")
+    return scalar(value)
+
+
+def _atom(value: Any) -> str | None:
+    """The one-line form of a scalar or an empty collection; None for anything that needs a block."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    if isinstance(value, str):
+        return None if "\n" in value and not _BLOCK_UNSAFE.search(value) else scalar(value)
+    if isinstance(value, Mapping) and not value:
+        return "{}"
+    if isinstance(value, (list, tuple)) and not value:
+        return "[]"
+    return None
+
+
+def _block_scalar(text: str, indent: int) -> Iterator[str]:
+    if text.endswith("\n\n") or text == "\n":
+        chomp = "+"
+    elif text.endswith("\n"):
+        chomp = ""
+    else:
+        chomp = "-"
+    indicator = "2" if text[:1] in (" ", "\n") else ""
+    yield f"|{indicator}{chomp}"
+    body = text[:-1] if text.endswith("\n") else text
+    pad = " " * indent
+    for line in body.split("\n"):
+        yield f"{pad}{line}" if line else ""
+
+
+def _emit(value: Any, indent: int, lines: list[str], prefix: str) -> None:
+    """Append the lines of ``value``; ``prefix`` is what already stands before it on its first line."""
+    atom = _atom(value)
+    if atom is not None:
+        lines.append(f"{prefix}{atom}")
+        return
+    pad = " " * indent
+    if isinstance(value, str):
+        block = list(_block_scalar(value, indent if prefix.strip() else indent + 2))
+        lines.append(f"{prefix}{block[0]}")
+        lines.extend(block[1:])
+        return
+    if isinstance(value, Mapping):
+        first = True
+        for key, item in value.items():
+            head = (prefix if first else pad) + f"{_key(key)}:"
+            first = False
+            item_atom = _atom(item)
+            if item_atom is not None:
+                lines.append(f"{head} {item_atom}")
+            elif isinstance(item, str):
+                block = list(_block_scalar(item, indent + 2))
+                lines.append(f"{head} {block[0]}")
+                lines.extend(block[1:])
+            elif isinstance(item, Mapping):
+                lines.append(head)
+                _emit(item, indent + 2, lines, " " * (indent + 2))
+            else:
+                lines.append(head)
+                _emit(item, indent, lines, pad)
+        return
+    if isinstance(value, (list, tuple)):
+        first = True
+        for item in value:
+            head = (prefix if first else pad) + "- "
+            first = False
+            _emit(item, indent + 2, lines, head)
+        return
+    raise TypeError(f"cannot write {type(value).__name__} as YAML")
+
+
+def dump(value: Any) -> str:
+    """One YAML document (no ``---``), ending in a newline."""
+    lines: list[str] = []
+    _emit(value, 0, lines, "")
+    return "\n".join(lines) + "\n"
+
+
+def dump_all(documents: list[Any]) -> str:
+    """Several documents separated by ``---``."""
+    return "---\n".join(dump(document) for document in documents)
+
+
+def indented(value: Any, indent: int) -> str:
+    """``value`` as YAML for a Jinja template: a one-line scalar, or a block indented by ``indent``.
+
+    A block starts on a new line, so the template writes ``key: {{ value | yaml(2) }}``.
+    """
+    atom = _atom(value)
+    if atom is not None:
+        return atom
+    lines: list[str] = []
+    if isinstance(value, str):
+        block = list(_block_scalar(value, indent))
+        return "\n".join(block)
+    _emit(value, indent, lines, " " * indent)
+    return "\n" + "\n".join(lines)
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set`` value: YAML, as a plain value (no positions). Invalid YAML is taken as a string."""
+    try:
+        document = load(text, "--set")
+    except ProfileError:
+        return text
+    return document.data
