@@ -1,17 +1,205 @@
-"""Command line: parses arguments, calls one library function per command, formats errors."""
+"""Command line: parses arguments, calls one library function per command, formats errors.
+
+Exit codes: 0 success, 1 differences found (``--check``, ``diff``), 2 bad input, 3 unexpected failure.
+"""
 
 from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from . import __version__
+from .errors import ArgoflowError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SET_HELP = "Override one value, as the topmost layer: --set spec.ingress.domain=kf.example.com (VALUE is YAML)."
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _fail(error: ArgoflowError) -> None:
+    click.echo(str(error), err=True)
+    raise SystemExit(error.exit_code)
+
+
+def _crash(exc: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(exc)
+        raise SystemExit(3)
+    fd, name = tempfile.mkstemp(prefix="argoflow-gen-crash-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as report:
+        report.write(f"argoflow-gen {__version__}\nargv: {sys.argv!r}\n\n")
+        report.write("".join(traceback.format_exception(exc)))
+    click.echo(f"argoflow-gen: unexpected error ({type(exc).__name__}); crash report: {name}", err=True)
+    raise SystemExit(3)
+
+
+class Group(click.Group):
+    """Turns every ArgoflowError into its message and exit code, and anything else into a crash report."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArgoflowError as error:
+            _fail(error)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            _crash(exc, bool(ctx.obj and ctx.obj.get("debug")))
+        return None
+
+
+def profile_arguments(func: F) -> F:
+    """PROFILE... and --set, shared by every command that reads profiles."""
+    func = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)(func)
+    return click.argument("profiles", nargs=-1, required=True, metavar="PROFILE...")(func)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="argoflow-gen")
-def cli() -> None:
-    """Render a fork-ready GitOps repository that runs Kubeflow on Argo CD."""
+@click.option("--debug", is_flag=True, help="Show a traceback instead of a crash report on unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Render a fork-ready GitOps repository that runs Kubeflow on Argo CD.
+
+    A PROFILE is a YAML file or preset:NAME; several are layered, later ones winning.
+
+    \b
+    Example:
+      argoflow-gen render preset:full --set spec.repo.url=https://github.com/me/kf.git -o fork
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@profile_arguments
+def validate(profiles: Sequence[str], overrides: Sequence[str]) -> None:
+    """Check profiles; print a one-line summary, or every problem with its file and line.
+
+    \b
+    Example:
+      argoflow-gen validate preset:minimal my-cluster.yaml
+    """
+    from .loader import load_profile
+
+    profile = load_profile(*profiles, overrides=overrides)
+    enabled = len(profile.kubeflow.enabled)
+    click.echo(f"{profiles[-1]}: valid profile {profile.name} "
+               f"(Kubeflow {profile.kubeflow.version}, {enabled} components)")
+
+
+@cli.command()
+@profile_arguments
+@click.option("--key", "key", default=None, metavar="KEY", help="Only values at or under this dotted key.")
+def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None) -> None:
+    """Show every effective value and where it came from (FILE:LINE:COL, or default).
+
+    \b
+    Example:
+      argoflow-gen explain preset:full my-cluster.yaml --key spec.ingress
+    """
+    from .loader import explain as explain_rows
+    from .loader import resolve
+    from .yamlio import dump_inline
+
+    rows = explain_rows(resolve(profiles, overrides), key)
+    if not rows:
+        raise click.UsageError(f"no value at or under {key!r}")
+    width = max(len(path) for path, _value, _origin in rows)
+    for path, value, origin in rows:
+        click.echo(f"{path.ljust(width)}  {dump_inline(value)}  # {origin}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the profile's JSON Schema (for editors and the yaml-language-server).
+
+    \b
+    Example:
+      argoflow-gen schema > profile.schema.json
+    """
+    from .schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+@cli.command()
+def presets() -> None:
+    """List the built-in presets, one line each.
+
+    \b
+    Example:
+      argoflow-gen presets
+    """
+    from .layers import preset_names, preset_summary
+
+    names = preset_names()
+    width = max(len(name) for name in names)
+    for name in names:
+        click.echo(f"preset:{name.ljust(width)}  {preset_summary(name)}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--preset", default="minimal", show_default=True, help="The preset the profile extends.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def init(file: Path, preset: str, force: bool) -> None:
+    """Write a commented starter profile to FILE.
+
+    \b
+    Example:
+      argoflow-gen init my-cluster.yaml --preset full
+    """
+    from .starter import write_starter
+
+    write_starter(file, preset, force=force)
+    click.echo(f"wrote {file}; edit it, then run: argoflow-gen validate {file}")
+
+
+@cli.command()
+@profile_arguments
+@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder of the fork to write (spec.repo.path of the repository).")
+@click.option("--dry-run", is_flag=True, help="Print what would be created, updated or deleted; write nothing.")
+@click.option("--check", is_flag=True, help="Exit 1 if the folder differs from what the profiles render.")
+@click.option("--force", is_flag=True, help="Write into a folder that holds no earlier render, or over edits.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_run: bool, check: bool,
+           force: bool, quiet: bool) -> None:
+    """Render the fork-ready GitOps tree of the profiles into a folder.
+
+    \b
+    Example:
+      argoflow-gen render preset:full --set spec.repo.url=https://github.com/me/kf.git -o fork
+    """
+    from .api import render_to
+
+    outcome = render_to(profiles, overrides, output, dry_run=dry_run, check=check, force=force)
+    if check:
+        if outcome.changes:
+            for action, path in outcome.rows():
+                if action != "unchanged":
+                    click.echo(f"{action:9} {path}")
+            raise SystemExit(1)
+        if not quiet:
+            click.echo(f"{output}: up to date")
+        return
+    if dry_run:
+        for action, path in outcome.rows():
+            click.echo(f"{action:9} {path}")
+        return
+    if not quiet:
+        counts = {name: len(getattr(outcome, name)) for name in ("create", "update", "delete", "unchanged", "seed")}
+        click.echo(f"{output}: {counts['create'] + counts['seed']} created, {counts['update']} updated, "
+                   f"{counts['delete']} deleted, {counts['unchanged']} unchanged")
 
 
 def main() -> None:
-    cli()
+    cli(prog_name="argoflow-gen")

@@ -46,6 +46,7 @@ class Document:
     file: str
     values: Mapping[JsonPath, Position] = field(default_factory=dict)
     keys: Mapping[JsonPath, Position] = field(default_factory=dict)
+    numbers: Mapping[JsonPath, str] = field(default_factory=dict)  # numbers as they were written
 
     def position(self, path: JsonPath) -> Position:
         """Where ``path`` was written; for a path that is not there, its nearest written parent."""
@@ -124,9 +125,10 @@ def load(text: str, file: str) -> Document:
         raise _error(file, f"YAML nesting is deeper than {MAX_DEPTH} levels", 1, 1) from None
     except YAMLError as exc:
         raise _error(file, f"YAML: {exc}".strip(), 1, 1) from None
-    converter = _Converter(file)
+    converter = _Converter(file, text)
     data = converter.convert(raw, (), 1)
-    return Document(data=data, file=file, values=converter.values, keys=converter.keys)
+    return Document(data=data, file=file, values=converter.values, keys=converter.keys,
+                    numbers=converter.numbers)
 
 
 def _duplicate_message(text: str) -> str:
@@ -137,11 +139,20 @@ def _duplicate_message(text: str) -> str:
 class _Converter:
     """ruamel round-trip objects -> plain data, with positions, tag checks and size limits."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str = "") -> None:
         self.file = file
+        self.lines = text.split("\n")
         self.values: dict[JsonPath, Position] = {}
         self.keys: dict[JsonPath, Position] = {}
+        self.numbers: dict[JsonPath, str] = {}
         self.nodes = 0
+
+    def _token(self, path: JsonPath) -> str | None:
+        position = self.values.get(path)
+        if not position or position[0] > len(self.lines):
+            return None
+        match = re.match(r"[^\s,\]}#]+", self.lines[position[0] - 1][position[1] - 1:])
+        return match.group(0) if match else None
 
     def _count(self, path: JsonPath, depth: int) -> None:
         self.nodes += 1
@@ -210,10 +221,11 @@ class _Converter:
             self._check_tag(node, path)
         if isinstance(node, bool) or node is None:
             return node
-        if isinstance(node, int):
-            return int(node)
-        if isinstance(node, float):
-            return float(node)
+        if isinstance(node, (int, float)):
+            token = self._token(path)
+            if token:
+                self.numbers[path] = token
+            return int(node) if isinstance(node, int) else float(node)
         if isinstance(node, str):
             return str(node)
         line, column = self._where(path)
@@ -231,7 +243,7 @@ _NUMBERISH = re.compile(
     r"|\.(?:inf|Inf|INF|nan|NaN|NAN))"
 )
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
-_PLAIN = re.compile(r"[A-Za-z0-9_/.$(][A-Za-z0-9_/.@+~=:$(){}*%,-]*")
+_PLAIN = re.compile(r"[A-Za-z0-9_/.$(][A-Za-z0-9_/.@+~=:$(){}*%,?#&-]*")
 _NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\\\\\"]")
 _BLOCK_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
@@ -362,19 +374,30 @@ def dump_all(documents: list[Any]) -> str:
 
 
 def indented(value: Any, indent: int) -> str:
-    """``value`` as YAML for a Jinja template: a one-line scalar, or a block indented by ``indent``.
-
-    A block starts on a new line, so the template writes ``key: {{ value | yaml(2) }}``.
-    """
+    """``value`` as the YAML that follows a key in a Jinja template: `` scalar`` on the same line, or a
+    block on the next lines, indented by ``indent``. Templates write ``key:{{ value | yaml(2) }}``."""
     atom = _atom(value)
     if atom is not None:
-        return atom
+        return " " + atom
     lines: list[str] = []
     if isinstance(value, str):
         block = list(_block_scalar(value, indent))
-        return "\n".join(block)
+        return " " + "\n".join(block)
     _emit(value, indent, lines, " " * indent)
     return "\n" + "\n".join(lines)
+
+
+def dump_inline(value: Any) -> str:
+    """A value on one line, for listings (flow style)."""
+    if isinstance(value, str):
+        text = scalar(value)
+        return text if not any(c in text for c in ",[]{}") or text.startswith('"') else _double_quoted(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{scalar(str(k))}: {dump_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(dump_inline(item) for item in value) + "]"
+    atom = _atom(value)
+    return atom if atom is not None else str(value)
 
 
 def parse_value(text: str) -> Any:

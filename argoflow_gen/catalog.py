@@ -1,0 +1,179 @@
+"""The component catalog: what each Kubeflow release ships, read from data files (one per release).
+
+Adding a Kubeflow release is a data change: a new ``data/kubeflow-<version>.json``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+_DATA = "argoflow_gen.data"
+
+
+def _read_json(name: str) -> Any:
+    return json.loads(resources.files(_DATA).joinpath(name).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One alternative of a component option (an istio variant, a pipelines mode)."""
+
+    name: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    default: str
+    choices: Mapping[str, Choice]
+
+
+@dataclass(frozen=True)
+class HelmSource:
+    repo_url: str
+    chart: str
+    target_revision: str
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """What the catalog knows of one component at one release."""
+
+    id: str
+    title: str
+    namespace: str
+    wave: int
+    default: bool
+    paths: tuple[str, ...] = ()
+    server_side_apply: bool = False
+    ignore: tuple[str, ...] = ()
+    retry: bool = False
+    options: Mapping[str, Option] = field(default_factory=dict)
+    helm: HelmSource | None = None
+
+    def paths_for(self, chosen: Mapping[str, str]) -> tuple[str, ...]:
+        """The upstream paths, given the chosen value of each option."""
+        paths = list(self.paths)
+        for name, option in self.options.items():
+            paths.extend(option.choices[chosen.get(name) or option.default].paths)
+        return tuple(paths)
+
+
+@dataclass(frozen=True)
+class ArgoCDSpec:
+    repo_url: str
+    install: str
+    install_ha: str
+    wave: int
+
+
+@dataclass(frozen=True)
+class Release:
+    """One Kubeflow release: its components and the upstream defaults the generator starts from."""
+
+    version: str
+    ref: str
+    repo_url: str
+    example_objects: int
+    argo_workflows: str
+    job_image: str
+    object_store: Mapping[str, Any]
+    kserve_ingress: Mapping[str, Any]
+    notebooks: Mapping[str, Any]
+    spawner_config: Mapping[str, Any]
+    components: Mapping[str, ComponentSpec]
+    argocd: ArgoCDSpec
+    ignore_sets: Mapping[str, tuple[Mapping[str, Any], ...]]
+
+    def remote(self, path: str) -> str:
+        """The kustomize remote URL of an upstream path at this release's exact tag."""
+        return f"{self.repo_url}//{path}?ref={self.ref}"
+
+
+def _component(cid: str, raw: Mapping[str, Any]) -> ComponentSpec:
+    options = {
+        name: Option(
+            name=name,
+            default=spec["default"],
+            choices=MappingProxyType(
+                {key: Choice(key, tuple(choice["paths"])) for key, choice in spec["choices"].items()}
+            ),
+        )
+        for name, spec in raw.get("options", {}).items()
+    }
+    helm = raw.get("helm")
+    return ComponentSpec(
+        id=cid,
+        title=raw["title"],
+        namespace=raw["namespace"],
+        wave=int(raw["wave"]),
+        default=bool(raw["default"]),
+        paths=tuple(raw.get("paths", ())),
+        server_side_apply=bool(raw.get("serverSideApply", False)),
+        ignore=tuple(raw.get("ignore", ())),
+        retry=bool(raw.get("retry", False)),
+        options=MappingProxyType(options),
+        helm=HelmSource(helm["repoURL"], helm["chart"], helm["targetRevision"], helm.get("values", {}))
+        if helm
+        else None,
+    )
+
+
+VERSIONS: tuple[str, ...] = ("1.11.0", "1.10.2")
+
+
+@functools.lru_cache(maxsize=None)
+def _platform() -> Mapping[str, Any]:
+    data: Mapping[str, Any] = _read_json("platform.json")
+    return data
+
+
+@functools.lru_cache(maxsize=None)
+def release(version: str) -> Release:
+    """The catalog of one Kubeflow release (``KeyError`` for an unknown version)."""
+    if version not in VERSIONS:
+        raise KeyError(version)
+    raw = _read_json(f"kubeflow-{version}.json")
+    platform = _platform()
+    components = {cid: _component(cid, spec) for cid, spec in raw["components"].items()}
+    components.update({cid: _component(cid, spec) for cid, spec in platform["components"].items()})
+    argocd = platform["argocd"]
+    return Release(
+        version=raw["kubeflow"],
+        ref=raw["ref"],
+        repo_url=raw["repoURL"],
+        example_objects=int(raw["exampleObjects"]),
+        argo_workflows=raw["argoWorkflows"],
+        job_image=raw["jobImage"],
+        object_store=MappingProxyType(raw["objectStore"]),
+        kserve_ingress=MappingProxyType(raw["kserveIngress"]),
+        notebooks=MappingProxyType(raw["notebooks"]),
+        spawner_config=MappingProxyType(raw["spawnerConfig"]),
+        components=MappingProxyType(components),
+        argocd=ArgoCDSpec(argocd["repoURL"], argocd["install"], argocd["installHA"], int(argocd["wave"])),
+        ignore_sets=MappingProxyType(
+            {name: tuple(rules) for name, rules in platform["ignoreSets"].items()}
+        ),
+    )
+
+
+def versions_with(component_id: str) -> tuple[str, ...]:
+    """The Kubeflow releases whose catalog has this component."""
+    return tuple(version for version in VERSIONS if component_id in release(version).components)
+
+
+def versions_with_choice(component_id: str, option: str, choice: str) -> tuple[str, ...]:
+    found = []
+    for version in VERSIONS:
+        spec = release(version).components.get(component_id)
+        if spec and option in spec.options and choice in spec.options[option].choices:
+            found.append(version)
+    return tuple(found)

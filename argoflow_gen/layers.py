@@ -1,0 +1,303 @@
+"""Profile layers: read files and presets, follow ``extends``, apply ``--set``, merge with provenance.
+
+The merge rule, written once (``merge``): mappings merge key by key, lists and scalars are replaced
+whole, and a later layer wins over an earlier one.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import Issue, ProfileError
+from .yamlio import Document, JsonPath, decode, format_path, load, parse_value
+
+PRESET_PREFIX = "preset:"
+API_VERSION = "argoflow-gen/v1alpha1"
+KIND = "Profile"
+MAX_LAYERS = 64
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was written: a file (or ``--set``), a 1-based line and column, and the layer's folder."""
+
+    file: str
+    line: int
+    column: int
+    base: Path | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+DEFAULT = Origin("default", 0, 0)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One parsed layer. ``base`` is the folder its relative paths resolve against (None for presets)."""
+
+    document: Document
+    base: Path | None
+    label: str
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The merged profile data and, for every path, the layer position that wrote it."""
+
+    data: dict[str, Any]
+    origins: dict[JsonPath, Origin]
+    key_origins: dict[JsonPath, Origin]
+    layers: tuple[Layer, ...]
+
+    def written(self, path: JsonPath) -> str | None:
+        """A number exactly as the layer that wrote it spelled it (``1.10``, not ``1.1``)."""
+        origin = self.origins.get(tuple(path))
+        for layer in reversed(self.layers):
+            if origin and layer.document.file == origin.file and path in layer.document.numbers:
+                return layer.document.numbers[path]
+        return None
+
+    def origin(self, path: JsonPath) -> Origin:
+        """Where ``path`` was written, or its nearest written parent; ``DEFAULT`` if nothing was."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.origins:
+                return self.origins[probe]
+            probe = probe[:-1]
+        return DEFAULT
+
+    def key_origin(self, path: JsonPath) -> Origin:
+        probe = tuple(path)
+        while probe:
+            if probe in self.key_origins:
+                return self.key_origins[probe]
+            if probe in self.origins:
+                return self.origins[probe]
+            probe = probe[:-1]
+        return self.root
+
+    @property
+    def root(self) -> Origin:
+        """The top of the topmost file layer: where a problem with no better place is reported."""
+        for layer in reversed(self.layers):
+            if layer.label != "--set":
+                return Origin(layer.document.file, 1, 1, layer.base)
+        return DEFAULT
+
+
+def preset_names() -> tuple[str, ...]:
+    folder = resources.files("argoflow_gen.profiles")
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
+
+
+def preset_summary(name: str) -> str:
+    """The first comment line of a preset file: what it is for."""
+    for line in read_preset(name).splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def read_preset(name: str) -> str:
+    return resources.files("argoflow_gen.profiles").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def _issue(message: str, origin: Origin | None, path: JsonPath = (), hint: str = "") -> Issue:
+    if origin is None:
+        return Issue(message, path=format_path(path), hint=hint)
+    return Issue(message, file=origin.file, line=origin.line, column=origin.column,
+                 path=format_path(path), hint=hint)
+
+
+def _open_source(source: str, shown_dir: str | None, chain: Sequence[str],
+                 at: Origin | None) -> tuple[str, str, Path | None, str]:
+    """(label, text, base folder, identity) of one source; a located error if it cannot be read.
+
+    ``shown_dir`` is the folder of the layer that named this source, as the user wrote it (None for a
+    source from the command line or a preset), so that messages show paths the way the user knows them.
+    """
+    via = " -> ".join([*chain, source]) if chain else source
+    if source.startswith(PRESET_PREFIX):
+        name = source[len(PRESET_PREFIX):]
+        if name not in preset_names():
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, preset_names(), n=1)
+            hint = f"did you mean preset:{close[0]}?" if close else "run `argoflow-gen presets` to list them"
+            raise ProfileError([_issue(f"unknown preset {name!r} (extends chain: {via})", at, (), hint)])
+        return source, read_preset(name), None, source
+    label = os.path.normpath(os.path.join(shown_dir, source)) if shown_dir is not None else source
+    path = Path(label)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ProfileError([_issue(f"profile file {label!r} not found (extends chain: {via})", at)]) from None
+    except IsADirectoryError:
+        raise ProfileError([_issue(f"{label!r} is a folder, not a profile file", at)]) from None
+    except OSError as exc:
+        raise ProfileError([_issue(f"cannot read {label!r}: {exc.strerror}", at)]) from None
+    resolved = path.resolve()
+    return label, decode(raw, label), resolved.parent, str(resolved)
+
+
+def _check_layer(document: Document) -> list[str]:
+    """Checks that apply to each layer on its own; returns its ``extends`` entries."""
+    data = document.data
+    if data is None:
+        raise ProfileError([Issue("the document is empty", file=document.file, line=1, column=1,
+                                  hint="a profile is a mapping with apiVersion, kind, metadata and spec")])
+    if not isinstance(data, dict):
+        raise ProfileError([Issue(f"a profile must be a mapping, not a {_type_name(data)}",
+                                  file=document.file, line=1, column=1)])
+    issues = []
+    for key, expected in (("apiVersion", API_VERSION), ("kind", KIND)):
+        if key in data and data[key] != expected:
+            line, column = document.position((key,))
+            issues.append(Issue(f"must be {expected!r}, not {data[key]!r}", file=document.file,
+                                line=line, column=column, path=key))
+    extends = data.get("extends", [])
+    if not isinstance(extends, list) or not all(isinstance(e, str) and e for e in extends):
+        line, column = document.position(("extends",))
+        issues.append(Issue("must be a list of file paths or preset:NAME entries", file=document.file,
+                            line=line, column=column, path="extends"))
+        extends = []
+    if issues:
+        raise ProfileError(issues)
+    return list(extends)
+
+
+def _type_name(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def collect(sources: Iterable[str | Path]) -> list[Layer]:
+    """Every layer, lowest first: for each source its ``extends`` (depth first), then the source itself."""
+    layers: list[Layer] = []
+
+    def visit(source: str, shown_dir: str | None, keys: list[str], labels: list[str],
+              at: Origin | None) -> None:
+        label, text, base, key = _open_source(source, shown_dir, labels, at)
+        if key in keys:
+            cycle = " -> ".join([*labels[keys.index(key):], label])
+            raise ProfileError([_issue(f"extends loop: {cycle}", at, ("extends",),
+                                       "a profile cannot extend itself, directly or through others")])
+        if len(keys) >= MAX_LAYERS or len(layers) >= MAX_LAYERS:
+            raise ProfileError([_issue(f"more than {MAX_LAYERS} layers", at, ("extends",))])
+        document = load(text, label)
+        extends = _check_layer(document)
+        child_dir = None if base is None else os.path.dirname(label)
+        for index, entry in enumerate(extends):
+            line, column = document.position(("extends", index))
+            origin = Origin(label, line, column, base)
+            visit(entry, child_dir, [*keys, key], [*labels, label], origin)
+        layers.append(Layer(document=document, base=base, label=label))
+
+    for source in sources:
+        visit(str(source), None, [], [], None)
+    return layers
+
+
+_SEGMENT = re.compile(r'"((?:[^"\\]|\\.)*)"|([^."]+)')
+
+
+def parse_set(expression: str, index: int) -> Layer:
+    """``spec.a.b=VALUE`` (VALUE is YAML) as a layer of its own. Keys with dots can be quoted: a."b.c"."""
+    label = "--set"
+    origin_line = index + 1
+    if "=" not in expression:
+        raise ProfileError([Issue(f"--set {expression!r} has no '='", file=label, line=origin_line, column=1,
+                                  hint="write --set spec.ingress.domain=kubeflow.example.com")])
+    dotted, _, raw_value = expression.partition("=")
+    keys: list[str] = []
+    position = 0
+    while position < len(dotted):
+        match = _SEGMENT.match(dotted, position)
+        if not match:
+            raise ProfileError([Issue(f"--set key {dotted!r} is not a dotted path", file=label,
+                                      line=origin_line, column=position + 1)])
+        keys.append(match.group(1) if match.group(1) is not None else match.group(2))
+        position = match.end()
+        if position < len(dotted):
+            if dotted[position] != ".":
+                raise ProfileError([Issue(f"--set key {dotted!r} is not a dotted path", file=label,
+                                          line=origin_line, column=position + 1)])
+            position += 1
+    if not keys or any(not key for key in keys):
+        raise ProfileError([Issue(f"--set key {dotted!r} is empty", file=label, line=origin_line, column=1)])
+    value = parse_value(raw_value)
+    data: Any = value
+    for key in reversed(keys):
+        data = {key: data}
+    column = len(dotted) + 2
+    values: dict[JsonPath, tuple[int, int]] = {}
+    keys_pos: dict[JsonPath, tuple[int, int]] = {}
+    for depth in range(1, len(keys) + 1):
+        keys_pos[tuple(keys[:depth])] = (origin_line, 1)
+        values[tuple(keys[:depth])] = (origin_line, column)
+    _positions_below(value, tuple(keys), values, origin_line, column)
+    return Layer(Document(data=data, file=label, values=values, keys=keys_pos), base=Path.cwd(), label=label)
+
+
+def _positions_below(value: Any, path: JsonPath, into: dict[JsonPath, tuple[int, int]],
+                     line: int, column: int) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            into[(*path, key)] = (line, column)
+            _positions_below(item, (*path, key), into, line, column)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            into[(*path, index)] = (line, column)
+            _positions_below(item, (*path, index), into, line, column)
+
+
+def merge(layers: Sequence[Layer]) -> Merged:
+    """THE merge rule: maps merge deeply, lists and scalars are replaced, later layers win."""
+    from deepmerge import Merger
+
+    merger = Merger([(dict, ["merge"]), (list, ["override"])], ["override"], ["override"])
+    data: dict[str, Any] = {}
+    origins: dict[JsonPath, Origin] = {}
+    key_origins: dict[JsonPath, Origin] = {}
+    for layer in layers:
+        body = {key: value for key, value in layer.document.data.items() if key != "extends"}
+        data = merger.merge(data, copy.deepcopy(body))
+        _record(layer, body, (), origins, key_origins)
+    return Merged(data=data, origins=origins, key_origins=key_origins, layers=tuple(layers))
+
+
+def _record(layer: Layer, value: Any, path: JsonPath, origins: dict[JsonPath, Origin],
+            key_origins: dict[JsonPath, Origin]) -> None:
+    document = layer.document
+    if path:
+        line, column = document.values.get(path, document.position(path))
+        origins[path] = Origin(document.file, line, column, layer.base)
+        if path in document.keys:
+            kline, kcol = document.keys[path]
+            key_origins[path] = Origin(document.file, kline, kcol, layer.base)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _record(layer, item, (*path, key), origins, key_origins)
+        return
+    # a list or a scalar replaces whatever earlier layers wrote below this path
+    depth = len(path)
+    for table in (origins, key_origins):
+        for stale in [p for p in table if len(p) > depth and p[:depth] == path]:
+            del table[stale]
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _record(layer, item, (*path, index), origins, key_origins)
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

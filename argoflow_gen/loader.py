@@ -1,0 +1,387 @@
+"""load → merge → validate → typed Profile. ``load_profile`` is the one entry point."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from . import catalog, rules, schema
+from .errors import Issue, ProfileError
+from .layers import DEFAULT, Layer, Merged, Origin, collect, merge, parse_set
+from .profile import (
+    ACME_SERVERS,
+    OIDC,
+    TLS,
+    ArgoCD,
+    Auth,
+    Component,
+    ExtraApplication,
+    GpuVendor,
+    Ingress,
+    Kubeflow,
+    LetsEncrypt,
+    Notebooks,
+    Patch,
+    Pipelines,
+    Profile,
+    Repo,
+    RepoCredentials,
+    Resource,
+    S3Store,
+    Scheduling,
+    SealedCredentials,
+    SecretRef,
+    Secrets,
+    SecretValue,
+    SyncPolicy,
+    User,
+    UserProfile,
+    _frozen,
+)
+from .yamlio import JsonPath, format_path
+
+CATALOG_DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The effective profile data, and where each value came from (a layer position, or a default)."""
+
+    data: Mapping[str, Any]
+    merged: Merged
+
+    def origin(self, path: JsonPath) -> Origin:
+        if path in self.merged.origins:
+            return self.merged.origins[path]
+        return DEFAULT
+
+
+def _place(problem: schema.Problem, merged: Merged) -> Issue:
+    path = problem.path
+    if problem.at_key and path in merged.key_origins:
+        origin = merged.key_origins[path]
+    elif path in merged.origins:
+        origin = merged.origins[path]
+    else:
+        probe = path[:-1]
+        while probe and probe not in merged.key_origins:
+            probe = probe[:-1]
+        origin = merged.key_origins[probe] if probe else merged.root
+    return Issue(problem.message, file=origin.file, line=origin.line, column=origin.column,
+                 path=format_path(path), hint=problem.hint)
+
+
+def _raise(problems: Sequence[schema.Problem], merged: Merged) -> None:
+    files = [layer.document.file for layer in reversed(merged.layers)]
+    placed = []
+    seen = set()
+    for problem in problems:
+        issue = _place(problem, merged)
+        key = (issue.file, issue.line, issue.column, issue.path, issue.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        placed.append((problem.rank, files.index(issue.file) if issue.file in files else len(files),
+                       issue.line, issue.column, issue.path, issue))
+    placed.sort(key=lambda row: row[:5])
+    raise ProfileError([row[-1] for row in placed])
+
+
+def layers_of(sources: Iterable[str | Path], overrides: Iterable[str] = ()) -> list[Layer]:
+    layers = collect(sources)
+    layers.extend(parse_set(expression, index) for index, expression in enumerate(overrides))
+    return layers
+
+
+def resolve(sources: Iterable[str | Path], overrides: Iterable[str] = ()) -> Resolution:
+    """Layers merged, validated and completed with every default; raises ProfileError with all problems."""
+    sources = list(sources)
+    if not sources:
+        raise ProfileError([Issue("no profile given", hint="name a profile file or preset:NAME")])
+    merged = merge(layers_of(sources, overrides))
+    problems = schema.validate(merged)
+    if problems:
+        _raise(problems, merged)
+    data, _filled = schema.with_defaults(merged.data)
+    spec = data["spec"]
+    _complete(spec)
+    written = merged.data.get("spec", {})
+    problems = rules.check(spec, written)
+    if problems:
+        _raise(problems, merged)
+    return Resolution(data=data, merged=merged)
+
+
+def _complete(spec: dict[str, Any]) -> None:
+    """Fill what depends on the Kubeflow release: components, notebook defaults, derived values."""
+    release = catalog.release(spec["kubeflow"]["version"])
+    asked = spec["kubeflow"].get("components", {})
+    components: dict[str, Any] = {}
+    for cid, component in release.components.items():
+        entry = {"enabled": component.default, **copy.deepcopy(asked.get(cid, {}))}
+        for name, option in component.options.items():
+            entry.setdefault(name, option.default)
+        entry.setdefault("syncWave", component.wave)
+        components[cid] = entry
+    for cid, entry in asked.items():  # ids of other releases stay visible to the rules
+        components.setdefault(cid, copy.deepcopy(entry))
+    spec["kubeflow"]["components"] = components
+    pipelines = spec.setdefault("pipelines", {"artifactStore": "default"})
+    if "pipelines" in components:
+        written_mode = asked.get("pipelines", {}).get("mode")
+        mode = pipelines.get("mode") or written_mode or components["pipelines"]["mode"]
+        pipelines["mode"] = mode
+        if not written_mode:
+            components["pipelines"]["mode"] = mode
+    notebooks = copy.deepcopy(dict(release.notebooks))
+    for key, value in spec.get("notebooks", {}).items():
+        if isinstance(value, dict) and isinstance(notebooks.get(key), dict):
+            notebooks[key] = {**notebooks[key], **value}
+        else:
+            notebooks[key] = value
+    if "images" in spec.get("notebooks", {}) and "defaultImage" not in spec["notebooks"]:
+        notebooks["defaultImage"] = notebooks["images"][0]
+    spec["notebooks"] = notebooks
+    auth = spec.setdefault("auth", {})
+    if "admin" not in auth and auth.get("users"):
+        auth["admin"] = auth["users"][0]["email"]
+    if rules.uses_sealing(spec) and "sealed-secrets" in components:
+        if asked.get("sealed-secrets", {}).get("enabled") is not False:
+            components["sealed-secrets"]["enabled"] = True
+
+
+def explain(resolution: Resolution, key: str | None = None) -> list[tuple[str, Any, str]]:
+    """(dotted path, value, origin) for every effective leaf value, optionally under one dotted key."""
+    rows: list[tuple[str, Any, str]] = []
+
+    def walk(value: Any, path: JsonPath) -> None:
+        if isinstance(value, Mapping) and value:
+            for child_key, item in value.items():
+                walk(item, (*path, child_key))
+            return
+        if isinstance(value, list) and value and any(isinstance(item, (dict, list)) for item in value):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+            return
+        origin = resolution.origin(path)
+        rows.append((format_path(path), value, CATALOG_DEFAULT if origin is DEFAULT else str(origin)))
+
+    walk(resolution.data, ())
+    if key:
+        rows = [row for row in rows if row[0] == key or row[0].startswith(key + ".") or row[0].startswith(key + "[")]
+    return rows
+
+
+# -------------------------------------------------------------------------------------------- build
+
+
+def _base_dir(resolution: Resolution, path: JsonPath) -> Path:
+    origin = resolution.origin(path)
+    return origin.base if origin.base is not None else Path.cwd()
+
+
+def _local(resolution: Resolution, path: JsonPath, written: str) -> Path:
+    candidate = Path(written)
+    return candidate if candidate.is_absolute() else (_base_dir(resolution, path) / candidate)
+
+
+def _secret_value(resolution: Resolution, raw: Mapping[str, Any] | None, path: JsonPath) -> SecretValue | None:
+    if not raw:
+        return None
+    if "env" in raw:
+        return SecretValue(env=raw["env"])
+    return SecretValue(file=_local(resolution, (*path, "file"), raw["file"]), written=raw["file"])
+
+
+def _secret_ref(resolution: Resolution, raw: Mapping[str, Any] | None, path: JsonPath) -> SecretRef | None:
+    if not raw:
+        return None
+    return SecretRef(
+        existing_secret=raw.get("existingSecret"),
+        key=raw.get("key"),
+        sealed=_secret_value(resolution, raw.get("sealed"), (*path, "sealed")),
+    )
+
+
+def _scheduling(raw: Mapping[str, Any] | None, fallback: Scheduling | None = None) -> Scheduling:
+    raw = raw or {}
+    fallback = fallback or Scheduling()
+    return Scheduling(
+        node_selector=_frozen(raw.get("nodeSelector", fallback.node_selector)),
+        tolerations=_frozen(raw.get("tolerations", fallback.tolerations)),
+        affinity=_frozen(raw["affinity"]) if "affinity" in raw else fallback.affinity,
+        priority_class_name=raw.get("priorityClassName", fallback.priority_class_name),
+    )
+
+
+def _quantity(value: Any) -> str:
+    return str(value)
+
+
+def build(resolution: Resolution) -> Profile:
+    """The typed Profile of a resolution."""
+    data = resolution.data
+    spec = data["spec"]
+    repo = spec["repo"]
+    credentials = repo.get("credentials")
+    sealed = (credentials or {}).get("sealed")
+    secrets_raw = spec["secrets"]
+    certificate = (
+        _local(resolution, ("spec", "secrets", "certificate"), secrets_raw["certificate"])
+        if secrets_raw.get("certificate")
+        else None
+    )
+    cred_path: JsonPath = ("spec", "repo", "credentials", "sealed")
+    repo_credentials = None
+    if credentials:
+        repo_credentials = RepoCredentials(
+            existing_secret=credentials.get("existingSecret"),
+            sealed=SealedCredentials(
+                certificate=_local(resolution, (*cred_path, "certificate"), sealed["certificate"])
+                if "certificate" in sealed
+                else certificate or Path(),
+                type=sealed["type"],
+                username=_secret_value(resolution, sealed.get("username"), (*cred_path, "username")),
+                password=_secret_value(resolution, sealed.get("password"), (*cred_path, "password")),
+                ssh_private_key=_secret_value(resolution, sealed.get("sshPrivateKey"), (*cred_path, "sshPrivateKey")),
+            )
+            if sealed
+            else None,
+        )
+    argocd = spec["argocd"]
+    global_scheduling = _scheduling(spec.get("scheduling"))
+    release = catalog.release(spec["kubeflow"]["version"])
+    components = {}
+    for cid, raw in spec["kubeflow"]["components"].items():
+        if cid not in release.components:
+            continue
+        known = release.components[cid]
+        components[cid] = Component(
+            id=cid,
+            enabled=bool(raw["enabled"]),
+            wave=int(raw["syncWave"]),
+            options=MappingProxyType({name: raw[name] for name in known.options}),
+            patches=tuple(Patch(_frozen(p["patch"]), _frozen(p.get("target"))) for p in raw.get("patches", [])),
+            resources=tuple(_frozen(r) for r in raw.get("resources", [])),
+            scheduling=_scheduling(raw.get("scheduling"), global_scheduling),
+            eks_issuer=raw.get("eksIssuer"),
+            registration_flow=raw.get("registrationFlow"),
+            chart_version=raw.get("chartVersion"),
+        )
+    ingress = spec["ingress"]
+    tls = ingress["tls"]
+    le = tls.get("letsencrypt")
+    auth = spec["auth"]
+    oidc = auth.get("oidc")
+    notebooks = spec["notebooks"]
+    store = spec["pipelines"]["artifactStore"]
+    s3 = store.get("s3") if isinstance(store, Mapping) else None
+    s3_path: JsonPath = ("spec", "pipelines", "artifactStore", "s3")
+    return Profile(
+        name=data["metadata"]["name"],
+        description=data["metadata"].get("description", ""),
+        repo=Repo(url=repo["url"], revision=repo["revision"], path=repo["path"], private=repo["private"],
+                  credentials=repo_credentials),
+        argocd=ArgoCD(
+            namespace=argocd["namespace"], project=argocd["project"], manage=argocd["manage"],
+            version=argocd["version"], ha=argocd["ha"],
+            sync_policy=SyncPolicy(argocd["syncPolicy"]["automated"], argocd["syncPolicy"]["prune"],
+                                   argocd["syncPolicy"]["selfHeal"]),
+        ),
+        kubeflow=Kubeflow(version=spec["kubeflow"]["version"], components=MappingProxyType(components)),
+        ingress=Ingress(
+            domain=ingress.get("domain"),
+            extra_hosts=tuple(ingress.get("extraHosts", ())),
+            service_type=ingress["serviceType"],
+            tls=TLS(
+                mode=tls["mode"],
+                letsencrypt=LetsEncrypt(
+                    email=le["email"],
+                    server=ACME_SERVERS.get(le["server"], le["server"]),
+                    solver=le["solver"],
+                    cloudflare_api_token=_secret_ref(
+                        resolution, le.get("cloudflareApiToken"),
+                        ("spec", "ingress", "tls", "letsencrypt", "cloudflareApiToken")),
+                )
+                if le
+                else None,
+                secret_name=tls.get("secretName"),
+            ),
+        ),
+        auth=Auth(
+            users=tuple(
+                User(email=u["email"], username=u["username"], password_hash=u.get("passwordHash"),
+                     password_hash_from=_secret_ref(resolution, u.get("passwordHashFrom"),
+                                                    ("spec", "auth", "users", i, "passwordHashFrom")))
+                for i, u in enumerate(auth.get("users", []))
+            ),
+            oidc=OIDC(issuer=oidc["issuer"], client_id=oidc["clientId"],
+                      client_secret=_secret_ref(resolution, oidc["clientSecret"],
+                                                ("spec", "auth", "oidc", "clientSecret")) or SecretRef(),
+                      name=oidc["name"], scopes=tuple(oidc.get("scopes", ())))
+            if oidc
+            else None,
+            admin=auth.get("admin"),
+        ),
+        notebooks=Notebooks(
+            images=tuple(notebooks["images"]),
+            vscode_images=tuple(notebooks["vscodeImages"]),
+            rstudio_images=tuple(notebooks["rstudioImages"]),
+            default_image=notebooks["defaultImage"],
+            allow_custom_image=notebooks["allowCustomImage"],
+            hide_registry=notebooks["hideRegistry"],
+            hide_tag=notebooks["hideTag"],
+            image_pull_policy=notebooks["imagePullPolicy"],
+            cpu=Resource(_quantity(notebooks["cpu"]["default"]), str(notebooks["cpu"]["limitFactor"])),
+            memory=Resource(_quantity(notebooks["memory"]["default"]), str(notebooks["memory"]["limitFactor"])),
+            gpu_vendors=tuple(GpuVendor(v["limitsKey"], v["uiName"]) for v in notebooks["gpus"]["vendors"]),
+            gpu_default=notebooks["gpus"]["default"],
+            workspace_size=_quantity(notebooks["workspaceVolume"]["size"]),
+            workspace_storage_class=notebooks["workspaceVolume"].get("storageClass"),
+            culling_enabled=notebooks["culling"]["enabled"],
+            culling_idle_minutes=int(notebooks["culling"]["idleMinutes"]),
+        ),
+        pipelines=Pipelines(
+            mode=spec["pipelines"].get("mode", "multi-user"),
+            s3=S3Store(endpoint=s3["endpoint"], bucket=s3["bucket"], region=s3["region"],
+                       insecure=s3["insecure"],
+                       credentials=_secret_ref(resolution, s3["credentials"], (*s3_path, "credentials"))
+                       or SecretRef())
+            if s3
+            else None,
+        ),
+        profiles=tuple(
+            UserProfile(name=p["name"], owner=p["owner"],
+                        resource_quota=MappingProxyType({k: _quantity(v) for k, v in p.get("resourceQuota", {}).items()}))
+            for p in spec.get("profiles", [])
+        ),
+        secrets=Secrets(certificate=certificate, random_secrets=secrets_raw["randomSecrets"]),
+        extra_applications=tuple(
+            ExtraApplication(name=a["name"], namespace=a["namespace"], sync_wave=a["syncWave"],
+                             server_side_apply=a["serverSideApply"], path=a.get("path"),
+                             source=_frozen(a["source"]) if "source" in a else None)
+            for a in spec.get("extraApplications", [])
+        ),
+        digest=digest(data),
+        resolved=_frozen(data),
+    )
+
+
+def digest(data: Mapping[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_profile(*sources: str | Path, overrides: Iterable[str] = ()) -> Profile:
+    """Read, merge and validate profile layers into a typed Profile.
+
+    ``sources`` are profile files or ``preset:NAME``; ``overrides`` are ``spec.x.y=VALUE`` strings applied
+    on top (VALUE is YAML). Raises ``ProfileError`` listing every problem, each with its file and line.
+    """
+    return build(resolve(sources, overrides))

@@ -1,0 +1,46 @@
+"""Profile -> Tree, in memory. ``render`` is the one entry point; it never touches the disk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .. import __version__
+from ..lockfile import Lock, format_lock
+from ..profile import Profile
+from ..tree import Tree
+from ..writer import LOCK_FILE, sha256
+from . import argocd, auth, docs, ingress, notebooks, storage, userprofiles  # noqa: F401 - they register customizers
+from .applications import argocd_app, component_apps, write_applications
+from .components import build_folders, write_folders
+from .context import Context
+
+
+def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotate_secrets: bool = False) -> Tree:
+    """The complete fork-ready tree of a profile: every file, as text, keyed by its path in the fork.
+
+    ``previous`` (the files of an earlier render, by path) lets sealed values be re-used instead of re-sealed;
+    ``rotate_secrets`` makes new random values anyway.
+    """
+    ctx = Context.of(profile, previous, rotate_secrets)
+    build_folders(ctx)
+    component_apps(ctx)
+    folder = argocd.build(ctx)
+    if profile.argocd.manage:
+        argocd_app(ctx, folder)
+    write_folders(ctx)
+    write_applications(ctx)
+    docs.write(ctx)
+    lock = Lock(
+        generator=f"argoflow-gen {__version__}",
+        kubeflow=profile.kubeflow.version,
+        profile=profile.name,
+        digest=profile.digest,
+        files={path: sha256(text) for path, text in ctx.files.items()},
+        seeds={path: sha256(text) for path, text in ctx.seeds.items()},
+        sealed=ctx.sealed_digests,
+    )
+    ctx.files[LOCK_FILE] = format_lock(lock)
+    return Tree(files=dict(sorted(ctx.files.items())), seeds=dict(sorted(ctx.seeds.items())))
+
+
+__all__ = ["render"]

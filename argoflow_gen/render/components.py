@@ -1,0 +1,85 @@
+"""Component folders: the upstream path at the release tag, the profile's settings as patches, and the
+user's escape hatches (patches, extra resources, scheduling)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..profile import Component, Scheduling, thaw
+from ..templating import render_template
+from .context import Context
+from .model import Folder
+
+Customizer = Callable[[Context, Folder], None]
+
+#: Per component id, the functions that carry the profile's settings into its folder. Filled by the
+#: topic modules (auth, ingress, notebooks, ...) through ``customizes``.
+CUSTOMIZERS: dict[str, list[Customizer]] = {}
+
+#: Components whose upstream objects set no namespace (upstream installs them with ``-n``).
+NAMESPACED_BY_WRAPPER = {"model-registry": "kubeflow"}
+
+WORKLOAD_KINDS = (("apps", "Deployment"), ("apps", "StatefulSet"))
+
+
+def customizes(*component_ids: str) -> Callable[[Customizer], Customizer]:
+    def register(func: Customizer) -> Customizer:
+        for component_id in component_ids:
+            CUSTOMIZERS.setdefault(component_id, []).append(func)
+        return func
+
+    return register
+
+
+def build_folders(ctx: Context) -> None:
+    """A folder for every enabled component that is deployed from kustomize (not from a Helm chart)."""
+    for component in ctx.profile.kubeflow.enabled:
+        spec = ctx.release.components[component.id]
+        if spec.helm is not None:
+            continue
+        folder = Folder(id=component.id, title=spec.title, namespace=NAMESPACED_BY_WRAPPER.get(component.id))
+        folder.resources.extend(ctx.release.remote(path) for path in spec.paths_for(component.options))
+        ctx.folders[component.id] = folder
+    for component_id, folder in ctx.folders.items():
+        for customize in CUSTOMIZERS.get(component_id, []):
+            customize(ctx, folder)
+        _escape_hatches(ctx.profile.kubeflow.components[component_id], folder)
+
+
+def _escape_hatches(component: Component, folder: Folder) -> None:
+    if component.scheduling:
+        for group, kind in WORKLOAD_KINDS:
+            folder.add_patch(_scheduling_patch(component.scheduling, group, kind), {"group": group, "kind": kind})
+    if component.resources:
+        folder.add_manifests("profile-resources.yaml", [thaw(resource) for resource in component.resources],
+                             "Extra manifests from the profile (spec.kubeflow.components.*.resources).")
+    for patch in component.patches:
+        body = thaw(patch.patch)
+        folder.add_patch(body, thaw(patch.target) if patch.target else None)
+
+
+def _scheduling_patch(scheduling: Scheduling, group: str, kind: str) -> dict[str, Any]:
+    pod: dict[str, Any] = {}
+    if scheduling.node_selector:
+        pod["nodeSelector"] = thaw(scheduling.node_selector)
+    if scheduling.tolerations:
+        pod["tolerations"] = thaw(scheduling.tolerations)
+    if scheduling.affinity:
+        pod["affinity"] = thaw(scheduling.affinity)
+    if scheduling.priority_class_name:
+        pod["priorityClassName"] = scheduling.priority_class_name
+    return {"apiVersion": f"{group}/v1", "kind": kind, "metadata": {"name": "any"},
+            "spec": {"template": {"spec": pod}}}
+
+
+def write_folders(ctx: Context) -> None:
+    for component_id, folder in ctx.folders.items():
+        ctx.files[f"{component_id}/kustomization.yaml"] = render_template(
+            "kustomization.yaml.j2", k=folder, title=folder.title, version=ctx.release.version
+        )
+        for name, text in folder.files.items():
+            ctx.files[f"{component_id}/{name}"] = text
+        ctx.seeds[f"{component_id}/custom/kustomization.yaml"] = render_template(
+            "custom-component.yaml.j2", title=folder.title
+        )

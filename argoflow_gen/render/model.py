@@ -1,0 +1,49 @@
+"""What a render builds before it becomes text: component folders and Applications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..yamlio import dump
+
+
+@dataclass
+class Folder:
+    """One component folder of the tree while it is being assembled (paths relative to the folder)."""
+
+    id: str
+    title: str
+    namespace: str | None = None
+    resources: list[str] = field(default_factory=list)
+    generators: list[dict[str, Any]] = field(default_factory=list)
+    secret_generators: list[dict[str, Any]] = field(default_factory=list)
+    patches: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def add_manifests(self, name: str, documents: list[dict[str, Any]], comment: str = "") -> None:
+        """A file of manifests, listed as a resource of the kustomization."""
+        header = f"# {comment}\n" if comment else ""
+        self.files[name] = header + "---\n".join(dump(document) for document in documents)
+        self.resources.append(name)
+
+    def add_patch(self, patch: Any, target: dict[str, Any] | None = None) -> None:
+        """An inline patch: a strategic-merge mapping or a JSON 6902 list, written as YAML text."""
+        text = patch if isinstance(patch, str) else dump(patch).rstrip("\n")
+        entry: dict[str, Any] = {"patch": text}
+        if target:
+            entry["target"] = target
+        self.patches.append(entry)
+
+
+@dataclass
+class App:
+    """One Argo CD Application of the tree."""
+
+    name: str
+    namespace: str
+    wave: int
+    source: dict[str, Any]
+    sync_policy: dict[str, Any]
+    ignore_differences: list[dict[str, Any]] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)

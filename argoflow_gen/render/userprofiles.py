@@ -1,0 +1,89 @@
+"""Who administers Kubeflow and which user namespaces (Profiles) exist."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..profile import UserProfile
+from .components import customizes
+from .context import Context
+from .model import Folder
+
+UPSTREAM_PROFILE = "kubeflow-user-example-com"
+
+
+def profile_name_for(email: str) -> str:
+    """kubeflow-<email as a DNS label>, as upstream names its default profile."""
+    label = re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
+    return ("kubeflow-" + label)[:63].rstrip("-")
+
+
+def default_profiles(ctx: Context) -> tuple[UserProfile, ...]:
+    profile = ctx.profile
+    if profile.profiles:
+        return profile.profiles
+    owner = profile.auth.admin or (profile.auth.users[0].email if profile.auth.users else None)
+    if owner is None:
+        return ()
+    from types import MappingProxyType
+
+    return (UserProfile(name=profile_name_for(owner), owner=owner, resource_quota=MappingProxyType({})),)
+
+
+def _quota(profile: UserProfile) -> dict[str, Any]:
+    hard: dict[str, str] = {}
+    names = {"cpu": "requests.cpu", "memory": "requests.memory", "gpu": "requests.nvidia.com/gpu",
+             "storage": "requests.storage"}
+    for key, value in profile.resource_quota.items():
+        hard[names[key]] = value
+    return {"hard": hard}
+
+
+def _profile_object(profile: UserProfile) -> dict[str, Any]:
+    spec: dict[str, Any] = {"owner": {"kind": "User", "name": profile.owner}}
+    if profile.resource_quota:
+        spec["resourceQuotaSpec"] = _quota(profile)
+    return {"apiVersion": "kubeflow.org/v1beta1", "kind": "Profile", "metadata": {"name": profile.name},
+            "spec": spec}
+
+
+@customizes("user-namespace")
+def user_namespaces(ctx: Context, folder: Folder) -> None:
+    profiles = default_profiles(ctx)
+    target = {"group": "kubeflow.org", "version": "v1beta1", "kind": "Profile", "name": UPSTREAM_PROFILE}
+    if not profiles:
+        folder.add_patch({"$patch": "delete", "apiVersion": "kubeflow.org/v1beta1", "kind": "Profile",
+                          "metadata": {"name": UPSTREAM_PROFILE}})
+        return
+    first, rest = profiles[0], profiles[1:]
+    operations: list[dict[str, Any]] = [
+        {"op": "replace", "path": "/metadata/name", "value": first.name},
+        {"op": "replace", "path": "/spec/owner/name", "value": first.owner},
+    ]
+    if first.resource_quota:
+        operations.append({"op": "add", "path": "/spec/resourceQuotaSpec", "value": _quota(first)})
+    folder.add_patch(operations, target)
+    if rest:
+        folder.add_manifests("profiles.yaml", [_profile_object(p) for p in rest],
+                             "Kubeflow user namespaces from the profile's spec.profiles.")
+
+
+@customizes("profiles")
+def kfam_admin(ctx: Context, folder: Folder) -> None:
+    admin = ctx.profile.auth.admin
+    if admin:
+        folder.generators.append({"name": "profiles-config", "namespace": "kubeflow", "behavior": "merge",
+                                  "literals": [f"ADMIN={admin}"]})
+
+
+@customizes("central-dashboard")
+def registration_flow(ctx: Context, folder: Folder) -> None:
+    flow = ctx.profile.kubeflow.components["central-dashboard"].registration_flow
+    if flow is None:
+        return
+    folder.add_patch({"apiVersion": "apps/v1", "kind": "Deployment",
+                      "metadata": {"name": "centraldashboard", "namespace": "kubeflow"},
+                      "spec": {"template": {"spec": {"containers": [
+                          {"name": "centraldashboard",
+                           "env": [{"name": "REGISTRATION_FLOW", "value": "true" if flow else "false"}]}]}}}})

@@ -1,0 +1,259 @@
+"""Cross-field rules: what JSON Schema cannot say about a profile. Each rule yields located problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from . import catalog
+from .schema import Problem, git_url_problem
+from .yamlio import JsonPath
+
+RANK = 2
+
+
+def _p(path: JsonPath, message: str, hint: str = "") -> Problem:
+    return Problem(path, message, hint, rank=RANK)
+
+
+def check(spec: Mapping[str, Any], written: Mapping[str, Any]) -> list[Problem]:
+    """Every cross-field problem of the effective ``spec``; ``written`` is the spec as the layers wrote it."""
+    problems: list[Problem] = []
+    for rule in (_components, _repo, _ingress, _auth, _notebooks, _pipelines, _profiles, _secrets,
+                 _extra_applications):
+        problems.extend(rule(spec, written))
+    return problems
+
+
+def _components(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    version = spec["kubeflow"]["version"]
+    release = catalog.release(version)
+    asked = written.get("kubeflow", {}).get("components", {})
+    for cid, entry in asked.items():
+        base: JsonPath = ("spec", "kubeflow", "components", cid)
+        if cid not in release.components:
+            if entry.get("enabled") is True or any(k != "enabled" for k in entry):
+                others = catalog.versions_with(cid)
+                yield _p(base, f"component {cid!r} does not exist in Kubeflow {version}",
+                         f"it exists in Kubeflow {', '.join(others)}" if others else "")
+            continue
+        spec_ = release.components[cid]
+        for option, choice in entry.items():
+            if option in spec_.options or option not in ("variant", "mode"):
+                if option in spec_.options and choice not in spec_.options[option].choices:
+                    have = catalog.versions_with_choice(cid, option, choice)
+                    hint = (f"{option} {choice!r} exists in Kubeflow {', '.join(have)}" if have
+                            else f"choose one of: {', '.join(spec_.options[option].choices)}")
+                    yield _p((*base, option), f"{option} {choice!r} is not available in Kubeflow {version}",
+                             hint)
+                continue
+            yield _p((*base, option), f"component {cid!r} has no {option} option")
+    oauth = spec["kubeflow"]["components"].get("oauth2-proxy", {})
+    path: JsonPath = ("spec", "kubeflow", "components", "oauth2-proxy")
+    if oauth.get("enabled") and oauth.get("variant") == "m2m-dex-and-eks" and not oauth.get("eksIssuer"):
+        yield _p((*path, "variant"), "variant m2m-dex-and-eks needs eksIssuer",
+                 "set eksIssuer to the cluster's OIDC issuer URL (aws eks describe-cluster ... .identity.oidc.issuer)")
+    if oauth.get("eksIssuer") and oauth.get("variant") != "m2m-dex-and-eks":
+        yield _p((*path, "eksIssuer"), "eksIssuer is only used by variant m2m-dex-and-eks")
+    mode_a = written.get("pipelines", {}).get("mode")
+    mode_b = asked.get("pipelines", {}).get("mode")
+    if mode_a and mode_b and mode_a != mode_b:
+        yield _p(("spec", "pipelines", "mode"),
+                 f"{mode_a!r} disagrees with spec.kubeflow.components.pipelines.mode {mode_b!r}",
+                 "set the mode in one place")
+    names = set(spec["kubeflow"]["components"])
+    for index, app in enumerate(spec.get("extraApplications", [])):
+        if app.get("name") in names or app.get("name") in ("argocd", "kubeflow"):
+            yield _p(("spec", "extraApplications", index, "name"),
+                     f"{app['name']!r} is already the name of a generated Application")
+
+
+def _repo(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    repo = spec["repo"]
+    base: JsonPath = ("spec", "repo")
+    credentials = repo.get("credentials")
+    if repo["private"] and not credentials:
+        yield _p((*base, "private"), "a private repository needs credentials",
+                 "set spec.repo.credentials.existingSecret or spec.repo.credentials.sealed")
+    if credentials and not repo["private"]:
+        yield _p((*base, "credentials"), "credentials are given but spec.repo.private is false",
+                 "set spec.repo.private: true")
+    sealed = (credentials or {}).get("sealed")
+    if not sealed:
+        return
+    path: JsonPath = (*base, "credentials", "sealed")
+    url = repo["url"]
+    is_https = url.startswith("https://")
+    if sealed["type"] == "https":
+        if not is_https:
+            yield _p((*path, "type"), "type https needs an https:// repository URL")
+        for key in ("username", "password"):
+            if key not in sealed:
+                yield _p((*path, key), "required key is missing", "type https needs username and password")
+        if "sshPrivateKey" in sealed:
+            yield _p((*path, "sshPrivateKey"), "sshPrivateKey is only used with type ssh")
+    else:
+        if is_https or git_url_problem(url) is not None:
+            yield _p((*path, "type"), "type ssh needs an ssh:// or git@host:org/repo.git URL")
+        if "sshPrivateKey" not in sealed:
+            yield _p((*path, "sshPrivateKey"), "required key is missing", "type ssh needs sshPrivateKey")
+        for key in ("username", "password"):
+            if key in sealed:
+                yield _p((*path, key), f"{key} is only used with type https")
+    if "certificate" not in sealed and not spec["secrets"].get("certificate"):
+        yield _p((*path, "certificate"), "required key is missing",
+                 "name the sealed-secrets certificate here or in spec.secrets.certificate")
+
+
+def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    ingress = spec.get("ingress", {})
+    tls = ingress.get("tls", {})
+    base: JsonPath = ("spec", "ingress", "tls")
+    mode = tls.get("mode")
+    if mode == "letsencrypt" and "letsencrypt" not in tls:
+        yield _p((*base, "mode"), "mode letsencrypt needs spec.ingress.tls.letsencrypt",
+                 "set at least letsencrypt.email")
+    if "letsencrypt" in tls and mode != "letsencrypt":
+        yield _p((*base, "letsencrypt"), f"letsencrypt settings are given but mode is {mode}",
+                 "set mode: letsencrypt, or remove the letsencrypt block")
+    if mode == "existing-secret" and "secretName" not in tls:
+        yield _p((*base, "mode"), "mode existing-secret needs spec.ingress.tls.secretName")
+    if "secretName" in tls and mode != "existing-secret":
+        yield _p((*base, "secretName"), f"secretName is only used with mode existing-secret, not {mode}")
+    if mode != "none" and not ingress.get("domain"):
+        yield _p(("spec", "ingress", "domain"), f"TLS mode {mode} needs a domain",
+                 "set spec.ingress.domain, or spec.ingress.tls.mode: none")
+    le = tls.get("letsencrypt", {})
+    if le.get("solver") == "dns01-cloudflare" and "cloudflareApiToken" not in le:
+        yield _p((*base, "letsencrypt", "solver"), "solver dns01-cloudflare needs cloudflareApiToken")
+    if "cloudflareApiToken" in le and le.get("solver") != "dns01-cloudflare":
+        yield _p((*base, "letsencrypt", "cloudflareApiToken"), "cloudflareApiToken is only used by solver dns01-cloudflare")
+    if ingress.get("domain") in ingress.get("extraHosts", []):
+        yield _p(("spec", "ingress", "extraHosts"), "repeats spec.ingress.domain")
+
+
+def _auth(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    auth = spec.get("auth", {})
+    users = auth.get("users", [])
+    base: JsonPath = ("spec", "auth")
+    if not users and "oidc" not in auth:
+        yield _p(base if "auth" in written else ("spec",), "no user can log in",
+                 "add spec.auth.users (with passwordHash from `argoflow-gen hash-password`) or spec.auth.oidc")
+    seen_email: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    for index, user in enumerate(users):
+        path: JsonPath = (*base, "users", index)
+        has_hash = "passwordHash" in user
+        has_from = "passwordHashFrom" in user
+        if has_hash == has_from:
+            yield _p(path if not has_hash else (*path, "passwordHashFrom"),
+                     "set exactly one of passwordHash, passwordHashFrom",
+                     "make a hash with `argoflow-gen hash-password`")
+        email = user.get("email", "").lower()
+        if email == "user@example.com":
+            yield _p((*path, "email"), "user@example.com is upstream's published default user",
+                     "use a real address")
+        if email in seen_email:
+            yield _p((*path, "email"), f"repeats the e-mail of spec.auth.users[{seen_email[email]}]")
+        seen_email.setdefault(email, index)
+        name = user.get("username")
+        if name in seen_name:
+            yield _p((*path, "username"), f"repeats the username of spec.auth.users[{seen_name[name]}]")
+        seen_name.setdefault(name, index)
+    admin = auth.get("admin")
+    if admin and "oidc" not in auth and admin.lower() not in seen_email:
+        yield _p((*base, "admin"), f"{admin} is not one of spec.auth.users",
+                 "the admin must be able to log in")
+
+
+def _notebooks(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    notebooks = spec["notebooks"]
+    base: JsonPath = ("spec", "notebooks")
+    if notebooks["defaultImage"] not in notebooks["images"]:
+        target = "defaultImage" if "defaultImage" in written.get("notebooks", {}) else "images"
+        yield _p((*base, target), f"defaultImage {notebooks['defaultImage']} is not one of images",
+                 "list it in spec.notebooks.images, or choose one of them")
+    keys = [vendor["limitsKey"] for vendor in notebooks["gpus"]["vendors"]]
+    if notebooks["gpus"]["default"] and notebooks["gpus"]["default"] not in keys:
+        yield _p((*base, "gpus", "default"), f"{notebooks['gpus']['default']!r} is not a listed vendor's limitsKey",
+                 f"choose one of: {', '.join(keys)}, or ''")
+    if len(set(keys)) != len(keys):
+        yield _p((*base, "gpus", "vendors"), "two vendors have the same limitsKey")
+
+
+def _pipelines(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    return iter(())
+
+
+def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    users = {user["email"].lower() for user in spec.get("auth", {}).get("users", [])}
+    external = "oidc" in spec.get("auth", {})
+    reserved = {"kubeflow", "kubeflow-system", "istio-system", "auth", "oauth2-proxy", "cert-manager",
+                "knative-serving", "knative-eventing", "kube-system", "default", spec["argocd"]["namespace"]}
+    for index, profile in enumerate(spec.get("profiles", [])):
+        path: JsonPath = ("spec", "profiles", index)
+        name = profile["name"]
+        if name in seen:
+            yield _p((*path, "name"), f"repeats the name of spec.profiles[{seen[name]}]")
+        seen.setdefault(name, index)
+        if name in reserved or name.startswith("kube-"):
+            yield _p((*path, "name"), f"{name!r} is a system namespace", "choose another profile name")
+        if not external and profile["owner"].lower() not in users:
+            yield _p((*path, "owner"), f"{profile['owner']} is not one of spec.auth.users",
+                     "the owner must be able to log in")
+
+
+def _secret_refs(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Mapping[str, Any]]]:
+    """Every secret reference in the spec, found by shape: a mapping with existingSecret or sealed."""
+    if isinstance(value, Mapping):
+        if path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom"):
+            if path[:2] != ("spec", "repo"):
+                yield path, value
+                return
+        for key, item in value.items():
+            yield from _secret_refs(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _secret_refs(item, (*path, index))
+
+
+def uses_sealing(spec: Mapping[str, Any]) -> bool:
+    """Does anything in the profile produce a SealedSecret?"""
+    if spec["secrets"]["randomSecrets"] == "sealed":
+        return True
+    if (spec["repo"].get("credentials") or {}).get("sealed"):
+        return True
+    return any("sealed" in ref for _path, ref in _secret_refs(spec, ("spec",)))
+
+
+def _secrets(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    certificate = spec["secrets"].get("certificate")
+    for path, ref in _secret_refs(spec, ("spec",)):
+        if ("existingSecret" in ref) == ("sealed" in ref):
+            yield _p(path, "set exactly one of existingSecret, sealed",
+                     "a secret value is never written in the profile")
+        elif "sealed" in ref and not certificate:
+            yield _p((*path, "sealed"), "sealing needs spec.secrets.certificate",
+                     "save the controller's certificate with `kubeseal --fetch-cert > sealed-secrets.pem`")
+    if spec["secrets"]["randomSecrets"] == "sealed" and not certificate:
+        yield _p(("spec", "secrets", "randomSecrets"), "randomSecrets: sealed needs spec.secrets.certificate")
+    asked = written.get("kubeflow", {}).get("components", {}).get("sealed-secrets", {})
+    if uses_sealing(spec) and asked.get("enabled") is False:
+        yield _p(("spec", "kubeflow", "components", "sealed-secrets", "enabled"),
+                 "the profile seals secrets, so the sealed-secrets controller is needed",
+                 "remove enabled: false")
+
+
+def _extra_applications(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, app in enumerate(spec.get("extraApplications", [])):
+        path: JsonPath = ("spec", "extraApplications", index)
+        if ("path" in app) == ("source" in app):
+            yield _p(path, "set exactly one of path, source")
+        source = app.get("source", {})
+        if source and ("path" in source) == ("chart" in source):
+            yield _p((*path, "source"), "set exactly one of path, chart")
+        if app["name"] in seen:
+            yield _p((*path, "name"), f"repeats the name of spec.extraApplications[{seen[app['name']]}]")
+        seen.setdefault(app["name"], index)

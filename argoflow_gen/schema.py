@@ -1,0 +1,393 @@
+"""The one module that owns the profile's JSON Schema: loading it, its formats, validating, defaults."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from difflib import get_close_matches
+from importlib import resources
+from typing import Any
+
+from .layers import Merged
+from .passwords import BCRYPT_HASH
+from .yamlio import JsonPath, format_path
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_HOST_LABEL = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
+_QUANTITY = re.compile(r"[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?")
+_IMAGE = re.compile(
+    r"(?:(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
+)
+_SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
+_SCP = re.compile(r"(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<path>[^\s]+)")
+
+
+def is_dns_label(value: str) -> bool:
+    return bool(_DNS_LABEL.fullmatch(value))
+
+
+def is_dns_subdomain(value: str) -> bool:
+    return len(value) <= 253 and all(_DNS_LABEL.fullmatch(part) for part in value.split("."))
+
+
+def is_hostname(value: str) -> bool:
+    if not value or len(value) > 253 or value.endswith("."):
+        return False
+    return all(_HOST_LABEL.fullmatch(part) for part in value.split("."))
+
+
+def is_email(value: str) -> bool:
+    local, at, domain = value.rpartition("@")
+    return bool(at) and bool(_EMAIL_LOCAL.fullmatch(local)) and is_hostname(domain) and "." in domain
+
+
+def is_quantity(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value >= 0
+    return isinstance(value, str) and bool(_QUANTITY.fullmatch(value))
+
+
+def is_image(value: str) -> bool:
+    return len(value) <= 512 and bool(_IMAGE.fullmatch(value))
+
+
+def is_repo_path(value: str) -> bool:
+    """A folder inside the fork: relative, forward slashes, no '..', no empty segments."""
+    if value == ".":
+        return True
+    if not value or value.startswith("/") or "\\" in value or value.endswith("/"):
+        return False
+    return all(_SEGMENT.fullmatch(part) and part not in (".", "..") for part in value.split("/"))
+
+
+def git_url_problem(value: str) -> str | None:
+    """Why a repository URL is refused, or None if it is fine."""
+    from urllib.parse import urlsplit
+
+    if _SCP.fullmatch(value):
+        return None
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in ("https", "ssh"):
+        return f"scheme {scheme + '://' if scheme else '(none)'} is not supported"
+    parts = urlsplit(value)
+    if not parts.hostname or not is_hostname(parts.hostname):
+        return "it has no valid host"
+    if parts.password is not None or (scheme == "https" and parts.username is not None):
+        return "it embeds credentials"
+    if not parts.path.strip("/"):
+        return "it names no repository"
+    if any(c.isspace() for c in value):
+        return "it contains white space"
+    return None
+
+
+def is_https_url(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.hostname) and is_hostname(parts.hostname or "") and (
+        parts.username is None
+    )
+
+
+def is_host_port(value: str) -> bool:
+    host, _, port = value.rpartition(":") if ":" in value else (value, "", "")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        return False
+    return is_hostname(host)
+
+
+_FORMATS = {
+    "dns1123-label": (is_dns_label, "is not a DNS-1123 label",
+                      "lower-case letters, digits and '-', starting and ending with a letter or digit, "
+                      "at most 63 characters"),
+    "dns1123-subdomain": (is_dns_subdomain, "is not a valid Kubernetes name",
+                          "lower-case letters, digits, '-' and '.', at most 253 characters"),
+    "hostname": (is_hostname, "is not a valid host name", "for example kubeflow.example.com"),
+    "email": (is_email, "is not a valid e-mail address", "for example jane@example.com"),
+    "k8s-quantity": (is_quantity, "is not a Kubernetes quantity", "for example 500m, 2, 1.5Gi"),
+    "image-reference": (is_image, "is not a valid image reference",
+                        "for example ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.10.0"),
+    "repo-path": (is_repo_path, "is not a folder inside the repository",
+                  "a relative path with '/' separators and no '..', or '.' for the repository root"),
+    "git-url": (lambda v: git_url_problem(v) is None, "is not a usable git URL",
+                "use https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git, "
+                "without credentials in it"),
+    "https-url": (is_https_url, "is not an https:// URL", "for example https://login.example.com"),
+    "acme-server": (lambda v: v in ("staging", "production") or is_https_url(v),
+                    "is not an ACME server", "staging, production, or an https:// ACME directory URL"),
+    "bcrypt-hash": (lambda v: bool(BCRYPT_HASH.match(v)), "is not a bcrypt hash",
+                    "make one with `argoflow-gen hash-password`; $2a$, $2b$ and $2y$ hashes are accepted"),
+    "limit-factor": (lambda v: v == "none" or (not isinstance(v, bool) and _positive_number(v)),
+                     "is not a limit factor", "a positive number such as 1.2, or none"),
+    "host-port": (is_host_port, "is not host[:port]", "for example s3.eu-west-1.amazonaws.com or minio:9000"),
+}
+
+
+def _positive_number(value: Any) -> bool:
+    try:
+        return float(value) > 0
+    except (TypeError, ValueError):
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def schema_text() -> str:
+    return resources.files("argoflow_gen.data").joinpath("profile.schema.json").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def profile_schema() -> Mapping[str, Any]:
+    """The shipped JSON Schema (2020-12) of a profile."""
+    loaded: Mapping[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    for name, (check, _message, _hint) in _FORMATS.items():
+        checker.checks(name)(_guard(check))
+    return Draft202012Validator(profile_schema(), format_checker=checker)
+
+
+def _guard(check: Any) -> Any:
+    def run(value: Any) -> bool:
+        if not isinstance(value, (str, int, float)):
+            return True  # the type keyword reports wrong types
+        return bool(check(value))
+
+    return run
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+class Problem:
+    """A schema violation before it is placed: a path, a message, a hint, and whether it is about a key."""
+
+    def __init__(self, path: JsonPath, message: str, hint: str = "", at_key: bool = False,
+                 rank: int = 1) -> None:
+        self.path = path
+        self.message = message
+        self.hint = hint
+        self.at_key = at_key
+        self.rank = rank
+
+
+def validate(merged: Merged) -> list[Problem]:
+    """Every schema violation of the merged profile data."""
+    problems: list[Problem] = []
+    for error in _validator().iter_errors(merged.data):
+        problems.extend(_explain(error, merged.written))
+    typed = {problem.path for problem in problems if problem.rank == 0 and not problem.at_key}
+    return [p for p in problems if p.rank == 0 or p.path not in typed]
+
+
+def _describe(value: Any, written: str | None = None) -> str:
+    if written is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return written
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + '..."'
+
+
+_TYPE_NAMES = {"string": "a string", "integer": "a whole number", "number": "a number",
+               "boolean": "true or false", "object": "a mapping", "array": "a list", "null": "null"}
+
+
+def _type_word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "null"
+
+
+def _explain(error: Any, written: Any) -> Iterator[Problem]:
+    path: JsonPath = tuple(error.absolute_path)
+    spelled = written(path)
+    keyword = error.validator
+    schema = error.schema
+    value = error.instance
+    if keyword == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(k for k in value if k not in schema.get("properties", {})):
+            yield Problem((*path, key), "unknown key", _unknown_key_hint(path, key, allowed), at_key=True, rank=0)
+        return
+    if keyword == "required":
+        for key in error.validator_value:
+            if key not in value:
+                yield Problem((*path, key), "required key is missing", rank=0)
+        return
+    if keyword == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+        hint = ""
+        if "string" in names and isinstance(value, (int, float)) and not isinstance(value, bool):
+            hint = f'quote it: "{spelled or value}"'
+        elif "string" in names and isinstance(value, bool):
+            hint = "YAML reads yes/no/true/false as booleans; quote it"
+        yield Problem(path, f"expected {wanted}, got {_type_word(value)} ({_describe(value, spelled)})", hint,
+                      rank=0)
+        return
+    if keyword == "enum":
+        options = [str(option) for option in error.validator_value]
+        close = get_close_matches(str(value), options, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else ""
+        yield Problem(path, f"{_describe(value)} is not one of: {', '.join(options)}", hint)
+        return
+    if keyword == "const":
+        yield Problem(path, f"must be {json.dumps(error.validator_value)}, not {_describe(value)}")
+        return
+    if keyword == "format":
+        _check, message, hint = _FORMATS[error.validator_value]
+        extra = ""
+        if error.validator_value == "git-url" and isinstance(value, str):
+            extra = f": {git_url_problem(value)}"
+        yield Problem(path, f"{_describe(value)} {message}{extra}", hint)
+        return
+    if keyword in ("minProperties", "maxProperties"):
+        names = [n for n in schema.get("properties", {}) if n != "key"]
+        given = [n for n in value if n in names]
+        if keyword == "minProperties":
+            yield Problem(path, f"set one of: {', '.join(names)}", rank=0)
+        else:
+            yield Problem(path, f"set only one of: {', '.join(names)} (found {', '.join(given)})")
+        return
+    if keyword == "pattern":
+        description = schema.get("description", f"a value matching {error.validator_value}")
+        yield Problem(path, f"{_describe(value)} is not {description}")
+        return
+    if keyword == "minItems":
+        yield Problem(path, f"needs at least {error.validator_value} item(s)")
+        return
+    if keyword == "uniqueItems":
+        yield Problem(path, "has duplicate items")
+        return
+    if keyword == "minLength":
+        yield Problem(path, "must not be empty" if error.validator_value == 1
+                      else f"must be at least {error.validator_value} characters")
+        return
+    if keyword == "maxLength":
+        yield Problem(path, f"is longer than {error.validator_value} characters")
+        return
+    if keyword in ("minimum", "maximum"):
+        word = "at least" if keyword == "minimum" else "at most"
+        yield Problem(path, f"must be {word} {error.validator_value}, not {_describe(value)}")
+        return
+    if keyword == "dependentSchemas":
+        for sub in error.context or []:
+            yield from _explain(sub, written)
+        return
+    yield Problem(path, error.message)
+
+
+def _unknown_key_hint(parent: JsonPath, key: str, allowed: list[str]) -> str:
+    if parent[-2:-1] == ("users",) and key == "password":
+        return ("plaintext passwords are not accepted: run `argoflow-gen hash-password` "
+                "and put the result in passwordHash")
+    close = get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    if parent == ("spec", "kubeflow", "components"):
+        return "run `argoflow-gen explain PROFILE spec.kubeflow.components` to list the components"
+    return f"valid keys: {', '.join(allowed)}" if allowed else ""
+
+
+# -------------------------------------------------------------------------------------------- defaults
+
+
+def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    root = profile_schema()
+    while "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        node = {**root["$defs"][name], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _has_default(node: Mapping[str, Any]) -> bool:
+    node = _resolve(node)
+    if "default" in node:
+        return True
+    return any(_has_default(child) for child in node.get("properties", {}).values())
+
+
+def with_defaults(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[JsonPath]]:
+    """A copy of valid profile data with every schema default filled in, and the paths that were filled.
+
+    A missing object is created only when it has no required keys and something inside it has a default
+    (``spec.argocd.syncPolicy`` is; ``spec.ingress.tls.letsencrypt`` is not).
+    """
+    out = copy.deepcopy(dict(data))
+    filled: set[JsonPath] = set()
+    _fill(profile_schema(), out, (), filled)
+    return out, filled
+
+
+def _fill(node: Mapping[str, Any], value: dict[str, Any], path: JsonPath, filled: set[JsonPath]) -> None:
+    node = _resolve(node)
+    for key, child in node.get("properties", {}).items():
+        child = _resolve(child)
+        if key not in value:
+            if "default" in child:
+                value[key] = copy.deepcopy(child["default"])
+                filled.add((*path, key))
+                continue
+            if child.get("type") == "object" and not child.get("required") and _has_default(child):
+                value[key] = {}
+                filled.add((*path, key))
+            else:
+                continue
+        if isinstance(value[key], dict) and child.get("type") == "object":
+            _fill(child, value[key], (*path, key), filled)
+
+
+def documented_keys() -> list[tuple[str, str]]:
+    """(dotted key, description) for every key of the schema, in schema order; for the README reference."""
+    rows: list[tuple[str, str]] = []
+
+    def walk(node: Mapping[str, Any], prefix: str, depth: int) -> None:
+        node = _resolve(node)
+        if depth > 8:
+            return
+        for key, child in node.get("properties", {}).items():
+            child = _resolve(child)
+            dotted = f"{prefix}.{key}" if prefix else key
+            rows.append((dotted, child.get("description", "")))
+            if child.get("type") == "object":
+                walk(child, dotted, depth + 1)
+            elif child.get("type") == "array" and isinstance(child.get("items"), dict):
+                walk(child["items"], dotted + "[]", depth + 1)
+            elif "else" in child:
+                walk(child["else"], dotted, depth + 1)
+
+    walk(profile_schema(), "", 0)
+    return rows
+
+
+__all__ = ["Problem", "documented_keys", "format_path", "profile_schema", "validate", "with_defaults"]

@@ -1,0 +1,30 @@
+"""``argoflow-gen init``: a commented starter profile."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .catalog import VERSIONS
+from .errors import InputError
+from .layers import preset_names
+from .templating import render_template
+from .writer import write_file
+
+
+def starter_text(file_name: str, preset: str) -> str:
+    if preset not in preset_names():
+        raise InputError(f"unknown preset {preset!r}", hint=f"choose one of: {', '.join(preset_names())}")
+    stem = Path(file_name).stem.lower()
+    name = re.sub(r"[^a-z0-9-]+", "-", stem).strip("-")[:63].strip("-") or "my-cluster"
+    return render_template(
+        "starter-profile.yaml.j2", file=file_name, name=name, preset=preset, kubeflow_version=VERSIONS[0]
+    )
+
+
+def write_starter(path: Path, preset: str, *, force: bool = False) -> None:
+    """Write the starter profile to ``path``; an existing file is kept unless ``force``."""
+    text = starter_text(path.name, preset)
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists", hint="choose another name, or pass --force to overwrite it")
+    write_file(path, text)

@@ -1,0 +1,45 @@
+"""Jinja templates of the generated tree: loaded once, StrictUndefined, values only through ``| yaml``."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from .yamlio import indented
+
+
+def _yaml(value: Any, indent: int = 0) -> str:
+    return indented(value, indent)
+
+
+def _oneline(value: Any) -> str:
+    """Free text for a comment or a Markdown line: control characters become spaces."""
+    return "".join(" " if ord(c) < 32 or c in "\u2028\u2029\x85" else c for c in str(value))
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_template_dir()),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["yaml"] = _yaml
+    env.filters["oneline"] = _oneline
+    return env
+
+
+def _template_dir() -> str:
+    from importlib import resources
+
+    return str(resources.files("argoflow_gen.templates"))
+
+
+def render_template(template: str, /, **context: Any) -> str:
+    text: str = environment().get_template(template).render(**context)
+    return text

@@ -1,0 +1,316 @@
+"""The one module that writes files.
+
+A tree is written as one transaction: every new file is first staged (written and fsynced) inside
+``.argoflow-gen/staging``, then a journal naming every move and deletion is committed with one atomic
+rename, then the moves are applied. A write that is interrupted before the commit is rolled back, one
+interrupted after it is rolled forward, by the next command that opens the folder: the folder always
+ends up holding the complete old tree or the complete new one. Files the generator does not own are
+never touched; a folder lock keeps two writers apart; nothing is written through a symlink.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError
+
+STATE_DIR = ".argoflow-gen"
+LOCK_FILE = f"{STATE_DIR}/lock.yaml"
+_JOURNAL = f"{STATE_DIR}/journal.json"
+_STAGING = f"{STATE_DIR}/staging"
+_MUTEX = f"{STATE_DIR}/write.lock"
+LOCK_WAIT_SECONDS = 120.0
+
+
+def sha256(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write one file atomically (a temporary file beside it, fsync, rename)."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What writing a tree into a folder does, file by file (paths relative to the folder)."""
+
+    create: tuple[str, ...] = ()
+    update: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    delete: tuple[str, ...] = ()
+    seed: tuple[str, ...] = ()
+    edited: tuple[str, ...] = ()  # generated files changed by hand since the last render
+    foreign: tuple[str, ...] = ()  # files not written by the generator that the tree would replace
+    kept: tuple[str, ...] = ()  # files no longer generated, kept because they were edited
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.create or self.update or self.delete or self.seed)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(action, path) for every file, sorted by path."""
+        rows = [(action, path) for action in ("create", "update", "unchanged", "delete", "seed", "kept")
+                for path in getattr(self, action)]
+        return sorted(rows, key=lambda row: (row[1], row[0]))
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the lock file of an earlier render says: generated files and seeds, with their hashes."""
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    seeds: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_previous(directory: Path) -> Previous | None:
+    """The lock of an earlier render in ``directory``, or None if there is none."""
+    lock = directory / LOCK_FILE
+    if lock.is_symlink() or not lock.is_file():
+        return None
+    from .lockfile import parse_lock
+
+    parsed = parse_lock(lock.read_text(encoding="utf-8"), str(lock))
+    return Previous(files=parsed.files, seeds=parsed.seeds)
+
+
+def _current(path: Path) -> str | None:
+    """The text of a regular file, None if absent; a symlink or folder reads as a sentinel."""
+    try:
+        if path.is_symlink() or path.is_dir():
+            return "\0not-a-regular-file"
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, OSError):
+        return "\0unreadable"
+
+
+def _check_inside(directory: Path, relative: str) -> None:
+    """Refuse a path that leaves the folder or passes through a symlink."""
+    parts = relative.split("/")
+    if relative.startswith("/") or any(part in ("", ".", "..") for part in parts):
+        raise OutputError(f"refusing to write {relative!r}: not a plain path inside the output folder")
+    probe = directory
+    for part in parts[:-1]:
+        probe = probe / part
+        if probe.is_symlink():
+            raise OutputError(f"refusing to write {relative}: {probe} is a symlink",
+                              hint="the generator never writes through symlinks; replace it with a folder")
+
+
+def classify(directory: Path) -> str:
+    """'missing', 'empty', 'render' (holds an earlier render) or 'other'."""
+    if not directory.exists():
+        return "missing"
+    if not directory.is_dir():
+        return "other"
+    if (directory / LOCK_FILE).is_file() or (directory / _JOURNAL).is_file():
+        return "render"
+    entries = [entry for entry in directory.iterdir() if entry.name not in (".git", STATE_DIR)]
+    return "empty" if not entries else "other"
+
+
+def plan(files: Mapping[str, str], seeds: Mapping[str, str], directory: Path) -> Plan:
+    """Compare a tree with a folder, without writing anything."""
+    directory = Path(directory)
+    previous = read_previous(directory) if directory.is_dir() else None
+    old = previous.files if previous else {}
+    create, update, unchanged, delete, seed, edited, foreign, kept = ([] for _ in range(8))
+    for relative, text in files.items():
+        current = _current(directory / relative)
+        if current is None:
+            create.append(relative)
+        elif current == text:
+            unchanged.append(relative)
+        else:
+            update.append(relative)
+            if relative not in old:
+                foreign.append(relative)
+            elif sha256(current) != old[relative]:
+                edited.append(relative)
+    for relative, text in seeds.items():
+        if _current(directory / relative) is None:
+            seed.append(relative)
+    for relative, digest in old.items():
+        if relative in files or relative in seeds:
+            continue
+        current = _current(directory / relative)
+        if current is None:
+            continue
+        if sha256(current) == digest:
+            delete.append(relative)
+        else:
+            kept.append(relative)
+    return Plan(*(tuple(sorted(group)) for group in (create, update, unchanged, delete, seed, edited, foreign, kept)))
+
+
+@contextlib.contextmanager
+def folder_lock(directory: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the folder's write lock; a second writer waits up to ``wait`` seconds, then fails cleanly."""
+    import fcntl
+
+    state = directory / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    handle = open(directory / _MUTEX, "a+b")  # noqa: SIM115 - held for the duration of the context
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OutputError(f"{directory} is being written by another argoflow-gen process",
+                                      hint="wait for it to finish and run again") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        handle.close()
+
+
+def recover(directory: Path) -> str | None:
+    """Finish or undo an interrupted write. Returns 'rolled forward', 'rolled back' or None."""
+    journal = directory / _JOURNAL
+    staging = directory / _STAGING
+    if journal.is_file():
+        entries = json.loads(journal.read_text(encoding="utf-8"))
+        for staged, target in entries["moves"]:
+            source = directory / staged
+            if source.exists():
+                destination = directory / target
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, destination)
+        for target in entries["deletes"]:
+            with contextlib.suppress(FileNotFoundError):
+                (directory / target).unlink()
+            _prune_empty(directory, (directory / target).parent)
+        shutil.rmtree(staging, ignore_errors=True)
+        journal.unlink()
+        _fsync_dir(directory / STATE_DIR)
+        return "rolled forward"
+    if staging.exists():
+        shutil.rmtree(staging, ignore_errors=True)
+        return "rolled back"
+    return None
+
+
+def _prune_empty(directory: Path, folder: Path) -> None:
+    """Remove folders left empty by a deletion, up to (not including) the output folder."""
+    top = directory.resolve()
+    while folder.resolve() != top and folder.is_dir() and not folder.is_symlink():
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def write_tree(files: Mapping[str, str], seeds: Mapping[str, str], directory: Path, *,
+               force: bool = False) -> Plan:
+    """Write ``files`` (owned by the generator) and ``seeds`` (written once, then the user's) to ``directory``.
+
+    Refuses, leaving everything as it was: a non-empty folder that holds no earlier render (unless
+    ``force``), generated files edited by hand or files of the user's in the way (unless ``force``),
+    paths through symlinks. Files the generator does not own are kept.
+    """
+    directory = Path(directory)
+    kind = classify(directory)
+    if kind == "other" and not force:
+        raise OutputError(f"{directory} is not empty and holds no earlier render",
+                          hint="choose an empty or new folder, or pass --force to render into it anyway")
+    for relative in [*files, *seeds]:
+        _check_inside(directory, relative)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {directory}: {exc.strerror}") from None
+    try:
+        with folder_lock(directory):
+            recover(directory)
+            result = plan(files, seeds, directory)
+            blocked = result.edited + result.foreign
+            if blocked and not force:
+                listing = ", ".join(blocked[:10]) + (" ..." if len(blocked) > 10 else "")
+                raise OutputError(
+                    f"{len(blocked)} file(s) would be overwritten but were not written by the last render "
+                    f"or were edited since: {listing}",
+                    hint="use `argoflow-gen update` to merge your edits, or --force to overwrite them",
+                )
+            _apply(directory, files, seeds, result)
+            return result
+    except OSError as exc:
+        raise OutputError(f"cannot write to {directory}: {exc.strerror or exc}",
+                          hint="the folder was left as it was") from None
+
+
+def _apply(directory: Path, files: Mapping[str, str], seeds: Mapping[str, str], result: Plan) -> None:
+    if not result.changes:
+        return
+    staging = directory / _STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    moves: list[tuple[str, str]] = []
+    try:
+        wanted = [(relative, files[relative]) for relative in (*result.create, *result.update)]
+        wanted += [(relative, seeds[relative]) for relative in result.seed]
+        for index, (relative, text) in enumerate(wanted):
+            staged = f"{_STAGING}/{index:05d}"
+            with open(directory / staged, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            moves.append((staged, relative))
+        _fsync_dir(staging)
+        journal: dict[str, Any] = {"moves": moves, "deletes": list(result.delete)}
+        pending = directory / f"{_JOURNAL}.tmp"
+        with open(pending, "w", encoding="utf-8") as handle:
+            json.dump(journal, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(pending, directory / _JOURNAL)  # the commit point
+        _fsync_dir(directory / STATE_DIR)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (directory / f"{_JOURNAL}.tmp").unlink()
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+            raise OutputError(f"cannot write to {directory}: {exc.strerror}",
+                              hint="the folder was left as it was") from None
+        raise
+    recover(directory)

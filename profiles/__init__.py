@@ -1,0 +1,1 @@
+"""Built-in presets, reachable as preset:NAME."""
