@@ -130,13 +130,13 @@ def _component(cid: str, raw: Mapping[str, Any]) -> ComponentSpec:
 VERSIONS: tuple[str, ...] = ("1.11.0", "1.10.2")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _platform() -> Mapping[str, Any]:
     data: Mapping[str, Any] = _read_json("platform.json")
     return data
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def release(version: str) -> Release:
     """The catalog of one Kubeflow release (``KeyError`` for an unknown version)."""
     if version not in VERSIONS:

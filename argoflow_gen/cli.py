@@ -50,7 +50,7 @@ class Group(click.Group):
             _fail(error)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
+        except Exception as exc:
             _crash(exc, bool(ctx.obj and ctx.obj.get("debug")))
         return None
 

@@ -125,26 +125,33 @@ def _open_source(source: str, shown_dir: str | None, chain: Sequence[str],
     ``shown_dir`` is the folder of the layer that named this source, as the user wrote it (None for a
     source from the command line or a preset), so that messages show paths the way the user knows them.
     """
-    via = " -> ".join([*chain, source]) if chain else source
-    if source.startswith(PRESET_PREFIX):
+    is_preset = source.startswith(PRESET_PREFIX)
+    label = os.path.normpath(os.path.join(shown_dir, source)) if shown_dir is not None and not is_preset else source
+    via = " -> ".join([*chain, label])
+
+    def fail(message: str, hint: str = "") -> ProfileError:
+        if at is None:  # named on the command line: the message is about that file as a whole
+            return ProfileError([Issue(message, file=label, hint=hint)])
+        return ProfileError([_issue(f"{message}: {via}", at, ("extends",), hint)])
+
+    if is_preset:
         name = source[len(PRESET_PREFIX):]
         if name not in preset_names():
             from difflib import get_close_matches
 
             close = get_close_matches(name, preset_names(), n=1)
             hint = f"did you mean preset:{close[0]}?" if close else "run `argoflow-gen presets` to list them"
-            raise ProfileError([_issue(f"unknown preset {name!r} (extends chain: {via})", at, (), hint)])
+            raise fail("unknown preset", hint)
         return source, read_preset(name), None, source
-    label = os.path.normpath(os.path.join(shown_dir, source)) if shown_dir is not None else source
     path = Path(label)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ProfileError([_issue(f"profile file {label!r} not found (extends chain: {via})", at)]) from None
+        raise fail("profile file not found") from None
     except IsADirectoryError:
-        raise ProfileError([_issue(f"{label!r} is a folder, not a profile file", at)]) from None
+        raise fail("is a folder, not a profile file") from None
     except OSError as exc:
-        raise ProfileError([_issue(f"cannot read {label!r}: {exc.strerror}", at)]) from None
+        raise fail(f"cannot read the file: {exc.strerror}") from None
     resolved = path.resolve()
     return label, decode(raw, label), resolved.parent, str(resolved)
 
@@ -190,7 +197,7 @@ def collect(sources: Iterable[str | Path]) -> list[Layer]:
         label, text, base, key = _open_source(source, shown_dir, labels, at)
         if key in keys:
             cycle = " -> ".join([*labels[keys.index(key):], label])
-            raise ProfileError([_issue(f"extends loop: {cycle}", at, ("extends",),
+            raise ProfileError([_issue(f"loop: {cycle}", at, ("extends",),
                                        "a profile cannot extend itself, directly or through others")])
         if len(keys) >= MAX_LAYERS or len(layers) >= MAX_LAYERS:
             raise ProfileError([_issue(f"more than {MAX_LAYERS} layers", at, ("extends",))])
@@ -236,6 +243,9 @@ def parse_set(expression: str, index: int) -> Layer:
     if not keys or any(not key for key in keys):
         raise ProfileError([Issue(f"--set key {dotted!r} is empty", file=label, line=origin_line, column=1)])
     value = parse_value(raw_value)
+    numbers: dict[JsonPath, str] = {}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        numbers[tuple(keys)] = raw_value.strip()  # 1.10 stays 1.10 in messages
     data: Any = value
     for key in reversed(keys):
         data = {key: data}
@@ -246,7 +256,8 @@ def parse_set(expression: str, index: int) -> Layer:
         keys_pos[tuple(keys[:depth])] = (origin_line, 1)
         values[tuple(keys[:depth])] = (origin_line, column)
     _positions_below(value, tuple(keys), values, origin_line, column)
-    return Layer(Document(data=data, file=label, values=values, keys=keys_pos), base=Path.cwd(), label=label)
+    return Layer(Document(data=data, file=label, values=values, keys=keys_pos, numbers=numbers), base=Path.cwd(),
+                 label=label)
 
 
 def _positions_below(value: Any, path: JsonPath, into: dict[JsonPath, tuple[int, int]],

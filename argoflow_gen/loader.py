@@ -62,17 +62,31 @@ class Resolution:
         return DEFAULT
 
 
+def _is_block(merged: Merged, path: JsonPath) -> bool:
+    """Is the merged value at ``path`` a mapping or a list (whose text starts on the line after its key)?"""
+    value: Any = merged.data
+    for part in path:
+        in_map = isinstance(value, dict) and part in value
+        in_list = isinstance(value, list) and isinstance(part, int) and part < len(value)
+        if not (in_map or in_list):
+            return False
+        value = value[part]
+    return isinstance(value, (dict, list))
+
+
 def _place(problem: schema.Problem, merged: Merged) -> Issue:
     path = problem.path
-    if problem.at_key and path in merged.key_origins:
+    if (problem.at_key or _is_block(merged, path)) and path in merged.key_origins:
         origin = merged.key_origins[path]
     elif path in merged.origins:
         origin = merged.origins[path]
-    else:
+    else:  # a missing key: the nearest parent that was written (a key, or an item of a list)
         probe = path[:-1]
-        while probe and probe not in merged.key_origins:
+        while probe and probe not in merged.key_origins and not (
+            isinstance(probe[-1], int) and probe in merged.origins
+        ):
             probe = probe[:-1]
-        origin = merged.key_origins[probe] if probe else merged.root
+        origin = merged.key_origins.get(probe) or merged.origins[probe] if probe else merged.root
     return Issue(problem.message, file=origin.file, line=origin.line, column=origin.column,
                  path=format_path(path), hint=problem.hint)
 
@@ -151,9 +165,9 @@ def _complete(spec: dict[str, Any]) -> None:
     auth = spec.setdefault("auth", {})
     if "admin" not in auth and auth.get("users"):
         auth["admin"] = auth["users"][0]["email"]
-    if rules.uses_sealing(spec) and "sealed-secrets" in components:
-        if asked.get("sealed-secrets", {}).get("enabled") is not False:
-            components["sealed-secrets"]["enabled"] = True
+    sealing_wanted = rules.uses_sealing(spec) and "sealed-secrets" in components
+    if sealing_wanted and asked.get("sealed-secrets", {}).get("enabled") is not False:
+        components["sealed-secrets"]["enabled"] = True
 
 
 def explain(resolution: Resolution, key: str | None = None) -> list[tuple[str, Any, str]]:
@@ -358,7 +372,8 @@ def build(resolution: Resolution) -> Profile:
         ),
         profiles=tuple(
             UserProfile(name=p["name"], owner=p["owner"],
-                        resource_quota=MappingProxyType({k: _quantity(v) for k, v in p.get("resourceQuota", {}).items()}))
+                        resource_quota=MappingProxyType(
+                            {k: _quantity(v) for k, v in p.get("resourceQuota", {}).items()}))
             for p in spec.get("profiles", [])
         ),
         secrets=Secrets(certificate=certificate, random_secrets=secrets_raw["randomSecrets"]),

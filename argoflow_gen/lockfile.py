@@ -51,6 +51,6 @@ def parse_lock(text: str, file: str) -> Lock:
             seeds={str(k): str(v) for k, v in (data.get("seeds") or {}).items()},
             sealed={str(k): str(v) for k, v in (data.get("sealed") or {}).items()},
         )
-    except Exception as exc:  # noqa: BLE001 - any malformed lock is the same problem for the user
+    except Exception as exc:
         raise OutputError(f"{file} is not a lock file argoflow-gen can read ({type(exc).__name__})",
                           hint="restore it from git, or render into a new folder") from None

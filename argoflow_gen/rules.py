@@ -86,7 +86,7 @@ def _repo(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Probl
     is_https = url.startswith("https://")
     if sealed["type"] == "https":
         if not is_https:
-            yield _p((*path, "type"), "type https needs an https:// repository URL")
+            yield _p((*path, "type"), "type https needs an https:// repository URL", f"spec.repo.url is {url}")
         for key in ("username", "password"):
             if key not in sealed:
                 yield _p((*path, key), "required key is missing", "type https needs username and password")
@@ -94,7 +94,8 @@ def _repo(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Probl
             yield _p((*path, "sshPrivateKey"), "sshPrivateKey is only used with type ssh")
     else:
         if is_https or git_url_problem(url) is not None:
-            yield _p((*path, "type"), "type ssh needs an ssh:// or git@host:org/repo.git URL")
+            yield _p((*path, "type"), "type ssh needs an ssh:// or git@host:org/repo.git URL",
+                     f"spec.repo.url is {url}")
         if "sshPrivateKey" not in sealed:
             yield _p((*path, "sshPrivateKey"), "required key is missing", "type ssh needs sshPrivateKey")
         for key in ("username", "password"):
@@ -127,7 +128,8 @@ def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pr
     if le.get("solver") == "dns01-cloudflare" and "cloudflareApiToken" not in le:
         yield _p((*base, "letsencrypt", "solver"), "solver dns01-cloudflare needs cloudflareApiToken")
     if "cloudflareApiToken" in le and le.get("solver") != "dns01-cloudflare":
-        yield _p((*base, "letsencrypt", "cloudflareApiToken"), "cloudflareApiToken is only used by solver dns01-cloudflare")
+        yield _p((*base, "letsencrypt", "cloudflareApiToken"),
+                 "cloudflareApiToken is only used by solver dns01-cloudflare")
     if ingress.get("domain") in ingress.get("extraHosts", []):
         yield _p(("spec", "ingress", "extraHosts"), "repeats spec.ingress.domain")
 
@@ -207,10 +209,10 @@ def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[P
 def _secret_refs(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Mapping[str, Any]]]:
     """Every secret reference in the spec, found by shape: a mapping with existingSecret or sealed."""
     if isinstance(value, Mapping):
-        if path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom"):
-            if path[:2] != ("spec", "repo"):
-                yield path, value
-                return
+        named = path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom")
+        if named and path[:2] != ("spec", "repo"):
+            yield path, value
+            return
         for key, item in value.items():
             yield from _secret_refs(item, (*path, key))
     elif isinstance(value, list):
@@ -237,7 +239,8 @@ def _secrets(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pr
             yield _p((*path, "sealed"), "sealing needs spec.secrets.certificate",
                      "save the controller's certificate with `kubeseal --fetch-cert > sealed-secrets.pem`")
     if spec["secrets"]["randomSecrets"] == "sealed" and not certificate:
-        yield _p(("spec", "secrets", "randomSecrets"), "randomSecrets: sealed needs spec.secrets.certificate")
+        yield _p(("spec", "secrets", "randomSecrets"), "sealed needs spec.secrets.certificate",
+                 "save the controller's certificate with `kubeseal --fetch-cert > sealed-secrets.pem`")
     asked = written.get("kubeflow", {}).get("components", {}).get("sealed-secrets", {})
     if uses_sealing(spec) and asked.get("enabled") is False:
         yield _p(("spec", "kubeflow", "components", "sealed-secrets", "enabled"),

@@ -251,9 +251,11 @@ def _explain(error: Any, written: Any) -> Iterator[Problem]:
         if "string" in names and isinstance(value, (int, float)) and not isinstance(value, bool):
             hint = f'quote it: "{spelled or value}"'
         elif "string" in names and isinstance(value, bool):
-            hint = "YAML reads yes/no/true/false as booleans; quote it"
-        yield Problem(path, f"expected {wanted}, got {_type_word(value)} ({_describe(value, spelled)})", hint,
-                      rank=0)
+            hint = "YAML reads unquoted true and false as booleans; quote it"
+        got = _type_word(value)
+        if value is not None and not isinstance(value, (dict, list)):
+            got += f" ({_describe(value, spelled)})"
+        yield Problem(path, f"expected {wanted}, got {got}", hint, rank=0)
         return
     if keyword == "enum":
         options = [str(option) for option in error.validator_value]
@@ -363,8 +365,19 @@ def _fill(node: Mapping[str, Any], value: dict[str, Any], path: JsonPath, filled
                 filled.add((*path, key))
             else:
                 continue
-        if isinstance(value[key], dict) and child.get("type") == "object":
-            _fill(child, value[key], (*path, key), filled)
+        _fill_inside(child, value[key], (*path, key), filled)
+
+
+def _fill_inside(node: Mapping[str, Any], value: Any, path: JsonPath, filled: set[JsonPath]) -> None:
+    """Defaults below a value: an object, the object branch of an if/then/else, or each object of a list."""
+    if isinstance(value, dict):
+        target = node if node.get("type") == "object" else _resolve(node.get("else", {}))
+        if target.get("type") == "object":
+            _fill(target, value, path, filled)
+    elif isinstance(value, list) and node.get("type") == "array" and isinstance(node.get("items"), dict):
+        items = _resolve(node["items"])
+        for index, item in enumerate(value):
+            _fill_inside(items, item, (*path, index), filled)
 
 
 def documented_keys() -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ import base64
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -129,7 +129,7 @@ def _certificate_key(pem: bytes, source: str) -> object:
         raise SecretError(f"{source}: the PEM certificate cannot be read", hint=_FETCH_HINT) from None
     # kubeseal refuses an expired certificate too: its controller key is long out of rotation.
     expiry = certificate.not_valid_after_utc
-    if expiry < datetime.now(timezone.utc):
+    if expiry < datetime.now(UTC):
         raise SecretError(f"{source}: the certificate expired on {expiry:%Y-%m-%d}", hint=_FETCH_HINT)
     return key
 

@@ -164,7 +164,7 @@ def plan(files: Mapping[str, str], seeds: Mapping[str, str], directory: Path) ->
                 foreign.append(relative)
             elif sha256(current) != old[relative]:
                 edited.append(relative)
-    for relative, text in seeds.items():
+    for relative in seeds:
         if _current(directory / relative) is None:
             seed.append(relative)
     for relative, digest in old.items():

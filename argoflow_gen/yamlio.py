@@ -90,7 +90,7 @@ def _loader() -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import RoundTripConstructor
 
-    class _Constructor(RoundTripConstructor):  # type: ignore[misc]
+    class _Constructor(RoundTripConstructor):
         """Timestamps stay the strings they were written as."""
 
         def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
@@ -120,6 +120,17 @@ def load(text: str, file: str) -> Document:
             hint = "each key may appear once in a mapping"
         elif exc.problem and "constructor" in exc.problem:
             hint = "only plain YAML is accepted; language-specific tags are refused"
+        elif exc.problem and exc.context and exc.problem.startswith("but "):
+            problem = f"{exc.context}, {exc.problem}"
+            if "another document" in exc.problem:
+                hint = "a profile file holds one document; put each layer in a file of its own and use extends"
+        elif exc.problem and exc.context and exc.context.startswith("while ") and exc.context_mark:
+            start = exc.context_mark
+            problem += f" {exc.context} that starts at line {start.line + 1}, column {start.column + 1}"
+        if problem == "mapping values are not allowed here":
+            hint = "quote a value that contains ': ', or check the indentation"
+        if "'\\t'" in problem:
+            hint = "indent with spaces; YAML does not allow tabs there"
         raise _error(file, f"YAML: {problem}", line, column, hint) from None
     except RecursionError:
         raise _error(file, f"YAML nesting is deeper than {MAX_DEPTH} levels", 1, 1) from None
@@ -157,7 +168,7 @@ class _Converter:
     def _count(self, path: JsonPath, depth: int) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            line, column = self._where(path)
+            line, column = self._alias_at(path)
             raise _error(
                 self.file, f"document expands to more than {MAX_NODES} values", line, column,
                 "YAML aliases that multiply are refused",
@@ -175,6 +186,19 @@ class _Converter:
                 return self.keys[probe]
             probe = probe[:-1]
         return (1, 1)
+
+    def _alias_at(self, path: JsonPath) -> Position:
+        """Where the expansion of ``path`` first jumps back to text written earlier: the collection that
+        holds the multiplying alias."""
+        previous: Position | None = None
+        for depth in range(1, len(path) + 1):
+            position = self.values.get(path[:depth])
+            if position is None:
+                continue
+            if previous is not None and position < previous:
+                return previous
+            previous = position
+        return self._where(path)
 
     def _check_tag(self, node: Any, path: JsonPath) -> None:
         tag = getattr(node, "tag", None)

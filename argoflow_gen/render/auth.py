@@ -24,7 +24,8 @@ PROXY_SECRET = register("oauth2-proxy", RandomSecret(
     namespace="oauth2-proxy", name="oauth2-proxy", upstream_name="oauth2-proxy",
     keys=(
         ("client-id", Value(literal=CLIENT_ID)),
-        ("client-secret", Value(shared="oidc-client", copy_from=(DEX_NAMESPACE, "dex-oidc-client", "OIDC_CLIENT_SECRET"))),
+        ("client-secret",
+         Value(shared="oidc-client", copy_from=(DEX_NAMESPACE, "dex-oidc-client", "OIDC_CLIENT_SECRET"))),
         ("cookie-secret", Value()),
     ),
 ))

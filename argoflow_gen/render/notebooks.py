@@ -17,7 +17,7 @@ SPAWNER_FILE = "spawner_ui_config.yaml"
 def spawner_config(ctx: Context) -> dict[str, Any]:
     """Upstream's spawner_ui_config.yaml of the release, with the profile's choices in it."""
     notebooks = ctx.profile.notebooks
-    config = copy.deepcopy(thaw(ctx.release.spawner_config))
+    config: dict[str, Any] = copy.deepcopy(thaw(ctx.release.spawner_config))
     form = config["spawnerFormDefaults"]
     form["allowCustomImage"] = notebooks.allow_custom_image
     form["hideRegistry"] = notebooks.hide_registry

@@ -41,6 +41,7 @@ class RandomSecret:
     name: str
     keys: tuple[tuple[str, Value], ...]
     upstream_name: str  # the upstream object replaced (deleted from the build)
+    upstream_namespaced: bool = True  # False where upstream sets no namespace (the wrapper does)
 
 
 #: Every random Secret the tree can hold, with the component that holds it.
@@ -54,8 +55,10 @@ def register(component_id: str, secret: RandomSecret) -> RandomSecret:
 
 def replace_upstream(folder: Folder, secret: RandomSecret, ns_wave_patch: str | None = None) -> None:
     """Delete upstream's Secret with its published values from the component's build."""
-    folder.add_patch({"$patch": "delete", "apiVersion": "v1", "kind": "Secret",
-                      "metadata": {"name": secret.upstream_name, "namespace": secret.namespace}})
+    metadata = {"name": secret.upstream_name}
+    if secret.upstream_namespaced:
+        metadata["namespace"] = secret.namespace
+    folder.add_patch({"$patch": "delete", "apiVersion": "v1", "kind": "Secret", "metadata": metadata})
     if ns_wave_patch:
         folder.add_patch({"apiVersion": "v1", "kind": "Namespace",
                           "metadata": {"name": ns_wave_patch,

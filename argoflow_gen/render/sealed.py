@@ -91,7 +91,7 @@ def _previous_ciphertext(ctx: Context, file: str, namespace: str, name: str) -> 
                 if meta.get("name") == name and meta.get("namespace") == namespace:
                     found: Mapping[str, str] = data.get("spec", {}).get("encryptedData", {})
                     return found
-    except Exception:  # noqa: BLE001 - an unreadable previous file just means sealing anew
+    except Exception:
         return {}
     return {}
 

@@ -1,4 +1,5 @@
-"""The random passwords of in-cluster stores: the pipelines object store and Katib's database."""
+"""The random passwords of in-cluster stores: the pipelines object store, Katib's and Model Registry's
+databases."""
 
 from __future__ import annotations
 
@@ -15,6 +16,18 @@ KATIB_DB = register("katib", RandomSecret(
     namespace="kubeflow", name="katib-mysql-secrets", upstream_name="katib-mysql-secrets",
     keys=(("MYSQL_ROOT_PASSWORD", Value()),),
 ))
+
+
+MODEL_REGISTRY_DB = register("model-registry", RandomSecret(
+    namespace="kubeflow", name="model-registry-db-secrets", upstream_name="model-registry-db-secrets",
+    keys=(("MYSQL_USER_NAME", Value(literal="root")), ("MYSQL_ROOT_PASSWORD", Value())),
+    upstream_namespaced=False,
+))
+
+
+@customizes("model-registry")
+def model_registry_database(ctx: Context, folder: Folder) -> None:
+    provide(ctx, folder, "model-registry-secrets", "kubeflow", [MODEL_REGISTRY_DB])
 
 
 @customizes("pipelines")

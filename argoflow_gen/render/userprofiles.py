@@ -53,10 +53,15 @@ def user_namespaces(ctx: Context, folder: Folder) -> None:
     profiles = default_profiles(ctx)
     target = {"group": "kubeflow.org", "version": "v1beta1", "kind": "Profile", "name": UPSTREAM_PROFILE}
     if not profiles:
+        folder.generators.append({"name": "default-install-config", "behavior": "merge",
+                                  "literals": ["user=", "profile-name="]})
         folder.add_patch({"$patch": "delete", "apiVersion": "kubeflow.org/v1beta1", "kind": "Profile",
                           "metadata": {"name": UPSTREAM_PROFILE}})
         return
     first, rest = profiles[0], profiles[1:]
+    # the leftover parameter ConfigMap would still name upstream's default user
+    folder.generators.append({"name": "default-install-config", "behavior": "merge",
+                              "literals": [f"user={first.owner}", f"profile-name={first.name}"]})
     operations: list[dict[str, Any]] = [
         {"op": "replace", "path": "/metadata/name", "value": first.name},
         {"op": "replace", "path": "/spec/owner/name", "value": first.owner},

@@ -1,0 +1,132 @@
+"""Shared fixtures: the offline kustomize, the Argo CD CRD schemas, a sealed-secrets key pair."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+KUSTOMIZE_OFFLINE = SHARED / "upstream" / "kustomize-offline"
+SCHEMAS = SHARED / "schemas"
+
+
+def load_yaml_documents(text: str) -> list[Any]:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    return [doc for doc in yaml.load_all(text) if doc is not None]
+
+
+class Kustomize:
+    """Builds folders with the real kustomize (offline), caching results by the folder's content."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+        cache.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def _key(folder: Path) -> str:
+        digest = hashlib.sha256()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def build(self, folder: Path) -> str:
+        import fcntl
+
+        cached = self.cache / f"{self._key(folder)}.yaml"
+        if cached.exists():
+            return cached.read_text(encoding="utf-8")
+        with open(cached.with_suffix(".lock"), "a") as lock:  # one build per content, across xdist workers
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            if cached.exists():
+                return cached.read_text(encoding="utf-8")
+            return self._build(folder, cached)
+
+    def _build(self, folder: Path, cached: Path) -> str:
+        result = subprocess.run([str(KUSTOMIZE_OFFLINE), str(folder)], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise AssertionError(f"kustomize build of {folder} failed:\n{result.stderr[-3000:]}")
+        temp = cached.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(result.stdout, encoding="utf-8")
+        os.replace(temp, cached)
+        return result.stdout
+
+    def build_objects(self, folder: Path) -> list[dict[str, Any]]:
+        return load_yaml_documents(self.build(folder))
+
+
+@pytest.fixture(scope="session")
+def kustomize(tmp_path_factory: pytest.TempPathFactory) -> Kustomize:
+    if not KUSTOMIZE_OFFLINE.exists():
+        pytest.fail(f"{KUSTOMIZE_OFFLINE} is missing")
+    return Kustomize(tmp_path_factory.getbasetemp().parent / "kustomize-cache")
+
+
+@pytest.fixture(scope="session")
+def application_validator(application_schema: Mapping[str, Any]) -> Any:
+    """A validator for the Application CRD's OpenAPI v3 schema (JSON Schema draft 4/7 keywords)."""
+    import jsonschema
+
+    jsonschema.Draft7Validator.check_schema(application_schema)
+    return jsonschema.Draft7Validator(application_schema)
+
+
+@pytest.fixture(scope="session")
+def application_schema() -> Mapping[str, Any]:
+    from ruamel.yaml import YAML
+
+    crd = YAML(typ="safe", pure=True).load((SCHEMAS / "argocd-application-crd.yaml").read_text())
+    for version in crd["spec"]["versions"]:
+        if version["name"] == "v1alpha1":
+            schema: Mapping[str, Any] = version["schema"]["openAPIV3Schema"]
+            return schema
+    raise AssertionError("no v1alpha1 in the Application CRD")
+
+
+@pytest.fixture(scope="session")
+def sealing_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """A throwaway RSA key pair and self-signed certificate, as `kubeseal --fetch-cert` would print it."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sealed-secret")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path_factory.mktemp("sealing") / "sealed-secrets.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key, path
+
+
+def unseal(private_key: Any, namespace: str, name: str, blob: bytes) -> bytes:
+    """The sealed-secrets controller's decryption, written independently of the code under test."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    size = int.from_bytes(blob[:2], "big")
+    session = private_key.decrypt(
+        blob[2:2 + size],
+        padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(),
+                     label=f"{namespace}/{name}".encode()),
+    )
+    return AESGCM(session).decrypt(b"\0" * 12, blob[2 + size:], None)
