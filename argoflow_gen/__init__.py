@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ArgoflowError,
     DifferencesFound,
@@ -15,14 +17,46 @@ from .errors import (
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from .loader import load_profile
+    from .profile import Profile
+    from .render import render
+    from .tree import Tree
+    from .writer import Plan
+
+_LAZY = {
+    "load_profile": ("loader", "load_profile"),
+    "Profile": ("profile", "Profile"),
+    "render": ("render", "render"),
+    "Tree": ("tree", "Tree"),
+    "Plan": ("writer", "Plan"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public API is imported on first use, so that `argoflow-gen --version` starts fast."""
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "ArgoflowError",
     "DifferencesFound",
     "InputError",
     "Issue",
     "OutputError",
+    "Plan",
+    "Profile",
     "ProfileError",
     "RenderError",
     "SecretError",
+    "Tree",
     "__version__",
+    "load_profile",
+    "render",
 ]

@@ -7,14 +7,21 @@ from pathlib import Path
 
 from .loader import load_profile
 from .render import render
-from .writer import Plan
+from .writer import Plan, read_generated, recover
 
 
 def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: str | Path, *,
-              dry_run: bool = False, check: bool = False, force: bool = False) -> Plan:
-    """Load the profiles, render them, and write (or, with ``dry_run``/``check``, only plan) the tree."""
+              dry_run: bool = False, check: bool = False, force: bool = False,
+              rotate_secrets: bool = False) -> Plan:
+    """Load the profiles, render them, and write (or, with ``dry_run``/``check``, only plan) the tree.
+
+    Sealed values of an earlier render in ``output`` are re-used while their inputs are unchanged.
+    """
     profile = load_profile(*profiles, overrides=overrides)
-    tree = render(profile)
+    output = Path(output)
+    if not (dry_run or check) and (output / ".argoflow-gen").is_dir():
+        recover(output)
+    tree = render(profile, previous=read_generated(output), rotate_secrets=rotate_secrets)
     if dry_run or check:
         return tree.plan(output)
     return tree.write(output, force=force)

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 differences found (``--check``, ``diff``), 2 bad input,
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -48,6 +49,10 @@ class Group(click.Group):
             return super().invoke(ctx)
         except ArgoflowError as error:
             _fail(error)
+        except BrokenPipeError:  # the reader went away (`... | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(0) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -95,19 +100,27 @@ def validate(profiles: Sequence[str], overrides: Sequence[str]) -> None:
                f"(Kubeflow {profile.kubeflow.version}, {enabled} components)")
 
 
+_KEY = re.compile(r"(apiVersion|kind|metadata|spec)([.\[].*)?")
+
+
 @cli.command()
 @profile_arguments
 @click.option("--key", "key", default=None, metavar="KEY", help="Only values at or under this dotted key.")
 def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None) -> None:
     """Show every effective value and where it came from (FILE:LINE:COL, or default).
 
+    The last argument may be a KEY (spec.ingress) instead of a profile.
+
     \b
     Example:
-      argoflow-gen explain preset:full my-cluster.yaml --key spec.ingress
+      argoflow-gen explain preset:full my-cluster.yaml spec.ingress
     """
     from .loader import explain as explain_rows
     from .loader import resolve
     from .yamlio import dump_inline
+
+    if key is None and len(profiles) > 1 and _KEY.fullmatch(profiles[-1]) and not Path(profiles[-1]).exists():
+        profiles, key = profiles[:-1], profiles[-1]
 
     rows = explain_rows(resolve(profiles, overrides), key)
     if not rows:
@@ -170,9 +183,10 @@ def init(file: Path, preset: str, force: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would be created, updated or deleted; write nothing.")
 @click.option("--check", is_flag=True, help="Exit 1 if the folder differs from what the profiles render.")
 @click.option("--force", is_flag=True, help="Write into a folder that holds no earlier render, or over edits.")
+@click.option("--rotate-secrets", is_flag=True, help="Seal new random values instead of re-using the sealed ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
 def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_run: bool, check: bool,
-           force: bool, quiet: bool) -> None:
+           force: bool, rotate_secrets: bool, quiet: bool) -> None:
     """Render the fork-ready GitOps tree of the profiles into a folder.
 
     \b
@@ -181,7 +195,8 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
     """
     from .api import render_to
 
-    outcome = render_to(profiles, overrides, output, dry_run=dry_run, check=check, force=force)
+    outcome = render_to(profiles, overrides, output, dry_run=dry_run, check=check, force=force,
+                        rotate_secrets=rotate_secrets)
     if check:
         if outcome.changes:
             for action, path in outcome.rows():
@@ -199,6 +214,30 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
         counts = {name: len(getattr(outcome, name)) for name in ("create", "update", "delete", "unchanged", "seed")}
         click.echo(f"{output}: {counts['create'] + counts['seed']} created, {counts['update']} updated, "
                    f"{counts['delete']} deleted, {counts['unchanged']} unchanged")
+
+
+@cli.command("hash-password")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input (one line).")
+@click.option("--cost", default=12, show_default=True, type=int, help="The bcrypt cost (work factor), 4 to 31.")
+def hash_password(from_stdin: bool, cost: int) -> None:
+    """Print the bcrypt hash ($2y$) of a password, for spec.auth.users[].passwordHash.
+
+    Without --stdin it asks twice, without echo.
+
+    \b
+    Example:
+      argoflow-gen hash-password
+      printf '%s\\n' "$PASSWORD" | argoflow-gen hash-password --stdin
+    """
+    from .passwords import hash_password as make_hash
+
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password[:-1] if password.endswith("\r") else password
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    click.echo(make_hash(password, cost))
 
 
 def main() -> None:

@@ -109,6 +109,20 @@ def read_previous(directory: Path) -> Previous | None:
     return Previous(files=parsed.files, seeds=parsed.seeds)
 
 
+def read_generated(directory: Path) -> dict[str, str]:
+    """The generated files of an earlier render in ``directory`` (as its lock lists them), by path."""
+    directory = Path(directory)
+    previous = read_previous(directory) if directory.is_dir() else None
+    if previous is None:
+        return {}
+    found = {}
+    for relative in [*previous.files, LOCK_FILE]:
+        text = _current(directory / relative)
+        if text is not None and not text.startswith("\0"):
+            found[relative] = text
+    return found
+
+
 def _current(path: Path) -> str | None:
     """The text of a regular file, None if absent; a symlink or folder reads as a sentinel."""
     try:
@@ -160,6 +174,8 @@ def plan(files: Mapping[str, str], seeds: Mapping[str, str], directory: Path) ->
             unchanged.append(relative)
         else:
             update.append(relative)
+            if relative == LOCK_FILE and previous is not None:
+                continue  # the lock is rewritten by every render; it never lists itself
             if relative not in old:
                 foreign.append(relative)
             elif sha256(current) != old[relative]:
