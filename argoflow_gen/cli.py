@@ -131,16 +131,19 @@ def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None) 
 
 
 @cli.command()
-def schema() -> None:
+@click.option("--format", "output_format", type=click.Choice(["json", "markdown"]), default="json",
+              show_default=True, help="json: the JSON Schema; markdown: the profile reference table.")
+def schema(output_format: str) -> None:
     """Print the profile's JSON Schema (for editors and the yaml-language-server).
 
     \b
     Example:
       argoflow-gen schema > profile.schema.json
+      argoflow-gen schema --format markdown
     """
-    from .schema import schema_text
+    from .schema import reference_markdown, schema_text
 
-    click.echo(schema_text(), nl=False)
+    click.echo(schema_text() if output_format == "json" else reference_markdown(), nl=False)
 
 
 @cli.command()

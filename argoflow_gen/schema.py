@@ -380,9 +380,38 @@ def _fill_inside(node: Mapping[str, Any], value: Any, path: JsonPath, filled: se
             _fill_inside(items, item, (*path, index), filled)
 
 
-def documented_keys() -> list[tuple[str, str]]:
-    """(dotted key, description) for every key of the schema, in schema order; for the README reference."""
-    rows: list[tuple[str, str]] = []
+def _type_of(node: Mapping[str, Any]) -> str:
+    if "enum" in node:
+        return " \\| ".join(str(value) for value in node["enum"])
+    if "const" in node:
+        return str(node["const"])
+    kind = node.get("type")
+    if isinstance(kind, list):
+        return " or ".join(kind)
+    if kind == "array":
+        items = _resolve(node.get("items", {}))
+        return f"list of {_type_of(items)}" if items.get("type") != "object" else "list"
+    if kind is None and "if" in node:
+        return "default or mapping"
+    text = str(kind or "any")
+    if "format" in node:
+        text += f" ({node['format']})"
+    return text
+
+
+def reference_markdown() -> str:
+    """The profile reference as a Markdown table, generated from the schema (the README embeds it)."""
+    lines = ["| key | type | default | description |", "|---|---|---|---|"]
+    for key, node in _walk_keys():
+        default = node.get("default")
+        shown = "" if default is None else f"`{json.dumps(default)}`"
+        description = " ".join(str(node.get("description", "")).split()).replace("|", "\\|")
+        lines.append(f"| `{key}` | {_type_of(node)} | {shown} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+def _walk_keys() -> list[tuple[str, Mapping[str, Any]]]:
+    rows: list[tuple[str, Mapping[str, Any]]] = []
 
     def walk(node: Mapping[str, Any], prefix: str, depth: int) -> None:
         node = _resolve(node)
@@ -391,16 +420,18 @@ def documented_keys() -> list[tuple[str, str]]:
         for key, child in node.get("properties", {}).items():
             child = _resolve(child)
             dotted = f"{prefix}.{key}" if prefix else key
-            rows.append((dotted, child.get("description", "")))
-            if child.get("type") == "object":
+            rows.append((dotted, child))
+            if child.get("type") == "object" and key != "components":
                 walk(child, dotted, depth + 1)
             elif child.get("type") == "array" and isinstance(child.get("items"), dict):
                 walk(child["items"], dotted + "[]", depth + 1)
             elif "else" in child:
                 walk(child["else"], dotted, depth + 1)
+            elif key == "components":
+                walk(child["properties"]["cert-manager"], dotted + ".<id>", depth + 1)
 
     walk(profile_schema(), "", 0)
     return rows
 
 
-__all__ = ["Problem", "documented_keys", "format_path", "profile_schema", "validate", "with_defaults"]
+__all__ = ["Problem", "format_path", "profile_schema", "reference_markdown", "validate", "with_defaults"]

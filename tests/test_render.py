@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -121,7 +122,7 @@ def test_waves_order_dependencies() -> None:
              ["cert-manager-issuer", "istio"], ["dex", "kubeflow-istio-resources", "cluster-local-gateway"],
              ["oauth2-proxy"], ["knative-serving"], ["jupyter-web-app", "kserve", "pipelines", "trainer"],
              ["user-namespace"]]
-    for earlier, later in zip(order, order[1:], strict=False):
+    for earlier, later in itertools.pairwise(order):
         assert max(waves[a] for a in earlier) < min(waves[b] for b in later), (earlier, later)
     assert waves["argocd"] < waves["kubeflow-namespace"]
 

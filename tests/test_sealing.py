@@ -4,7 +4,7 @@ import base64
 import json
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -58,7 +58,7 @@ def _certificate(
     not_before: datetime | None = None,
     not_after: datetime | None = None,
 ) -> bytes:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sealed-secret")])
     algorithm = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
     certificate = (
@@ -132,8 +132,8 @@ def _bad_inputs() -> Iterator[Any]:
     small_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     expired = _certificate(
         rsa_key,
-        not_before=datetime(2019, 1, 1, tzinfo=timezone.utc),
-        not_after=datetime(2020, 1, 2, 12, 0, tzinfo=timezone.utc),
+        not_before=datetime(2019, 1, 1, tzinfo=UTC),
+        not_after=datetime(2020, 1, 2, 12, 0, tzinfo=UTC),
     )
     not_pem = "cert.pem: not a PEM certificate or public key"
     yield pytest.param(b"", not_pem, id="empty")

@@ -232,5 +232,5 @@ def test_sealed_tree_builds(lab: Path, kustomize: Any) -> None:
     (deployment,) = [d for d in dex if d["kind"] == "Deployment"]
     env = {e["name"]: e.get("valueFrom") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["DEX_USER_0_HASH"] == {"secretKeyRef": {"name": "dex-static-passwords-sealed", "key": "DEX_USER_0_HASH"}}
-    config = load_yaml_documents([d for d in dex if d["kind"] == "ConfigMap"][0]["data"]["config.yaml"])[0]
+    config = load_yaml_documents(next(d for d in dex if d["kind"] == "ConfigMap")["data"]["config.yaml"])[0]
     assert config["connectors"][0]["config"]["clientSecret"] == "$OIDC_CONNECTOR_CLIENT_SECRET"
