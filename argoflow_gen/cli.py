@@ -219,6 +219,74 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
                    f"{counts['delete']} deleted, {counts['unchanged']} unchanged")
 
 
+@cli.command()
+@profile_arguments
+@click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The fork's folder holding an earlier render (spec.repo.path of the repository).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--allow-dirty", is_flag=True, help="Run even if the git work tree has uncommitted changes.")
+@click.option("--restore", multiple=True, metavar="PATH", help="Bring back a generated file you deleted.")
+@click.option("--rotate-secrets", is_flag=True, help="Seal new random values instead of re-using the sealed ones.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only conflicts.")
+def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_run: bool, allow_dirty: bool,
+           restore: Sequence[str], rotate_secrets: bool, quiet: bool) -> None:
+    """Re-render into a fork, keeping your edits: a three-way merge per file.
+
+    Unedited generated files are replaced; edited ones are merged (YAML by structure, other files with
+    git merge-file). Conflicts get standard markers and exit code 1. Files you deleted stay deleted.
+
+    \b
+    Example:
+      argoflow-gen update preset:full my-cluster.yaml --set spec.kubeflow.version=1.11.0 --repo .
+    """
+    from .update import update as run_update
+
+    result = run_update(profiles, overrides, repo, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore,
+                        rotate_secrets=rotate_secrets)
+    rows = [(action, path) for action in ("conflicts", "merged", "replaced", "created", "deleted", "restored",
+                                          "kept_deleted", "kept_edited") for path in getattr(result, action)]
+    labels = {"conflicts": "conflict", "kept_deleted": "kept deleted", "kept_edited": "kept edited"}
+    for action, path in sorted(rows, key=lambda row: row[1]):
+        if quiet and action != "conflicts":
+            continue
+        click.echo(f"{labels.get(action, action):13} {path}")
+    if result.conflicts:
+        click.echo(f"{len(result.conflicts)} file(s) have conflict markers: resolve them, then commit", err=True)
+        raise SystemExit(1)
+    if not quiet and not dry_run:
+        click.echo(f"{repo}: updated" if result.changes else f"{repo}: already up to date")
+
+
+@cli.command()
+@click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The fork's folder holding an earlier render.")
+def status(repo: Path) -> None:
+    """Show generated files you changed (drift) and whether re-rendering the recorded profile changes any.
+
+    Exit code 1 if anything drifted or would change, 0 if the fork is clean.
+
+    \b
+    Example:
+      argoflow-gen status --repo .
+    """
+    from .update import status as fork_status
+
+    report = fork_status(repo)
+    for path in report.edited:
+        click.echo(f"edited    {path}")
+    for path in report.deleted:
+        click.echo(f"deleted   {path}")
+    if report.rerender_changes is None:
+        click.echo(report.note)
+    else:
+        for path in report.rerender_changes:
+            click.echo(f"stale     {path}  (re-rendering the recorded profile changes it)")
+    if report.clean:
+        click.echo(f"{repo}: clean")
+        return
+    raise SystemExit(1)
+
+
 @cli.command("hash-password")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input (one line).")
 @click.option("--cost", default=12, show_default=True, type=int, help="The bcrypt cost (work factor), 4 to 31.")

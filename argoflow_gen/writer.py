@@ -27,10 +27,29 @@ from .errors import OutputError
 
 STATE_DIR = ".argoflow-gen"
 LOCK_FILE = f"{STATE_DIR}/lock.yaml"
+PRISTINE = f"{STATE_DIR}/pristine.json"  # the generated files as rendered: the base of three-way updates
+PROFILE_RECORD = f"{STATE_DIR}/profile.yaml"
 _JOURNAL = f"{STATE_DIR}/journal.json"
 _STAGING = f"{STATE_DIR}/staging"
 _MUTEX = f"{STATE_DIR}/write.lock"
 LOCK_WAIT_SECONDS = 120.0
+
+
+def pristine_text(files: Mapping[str, str]) -> str:
+    """The generated files, as rendered, in one deterministic JSON document."""
+    kept = {path: text for path, text in sorted(files.items()) if path not in (PRISTINE, LOCK_FILE)}
+    return json.dumps(kept, indent=0, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def read_pristine(directory: Path) -> dict[str, str] | None:
+    path = Path(directory) / PRISTINE
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise OutputError(f"{path} is damaged", hint="restore it from git") from None
+    return {str(k): str(v) for k, v in data.items()}
 
 
 def sha256(text: str) -> str:

@@ -267,7 +267,7 @@ _NUMBERISH = re.compile(
     r"|\.(?:inf|Inf|INF|nan|NaN|NAN))"
 )
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
-_PLAIN = re.compile(r"[A-Za-z0-9_/.$(][A-Za-z0-9_/.@+~=:$(){}*%,?#&-]*")
+_PLAIN = re.compile(r"[A-Za-z0-9_/.$(][A-Za-z0-9_/.@+~=:$(){}*%,?#&' -]*")
 _NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\\\\\"]")
 _BLOCK_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
@@ -292,7 +292,9 @@ def scalar(text: str) -> str:
         and not _BOOL_NULL.fullmatch(text)
         and not _NUMBERISH.fullmatch(text)
         and not _TIMESTAMP.match(text)
-        and not text.endswith(":")
+        and not text.endswith((":", " "))
+        and ": " not in text
+        and " #" not in text
     ):
         return text
     return _double_quoted(text)
@@ -319,7 +321,11 @@ def _atom(value: Any) -> str | None:
             return ".nan"
         if value in (float("inf"), float("-inf")):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        text = repr(value)
+        if "e" in text and "." not in text:  # YAML 1.1 floats need a dot: 1e+16 -> 1.0e+16
+            mantissa, _, exponent = text.partition("e")
+            text = f"{mantissa}.0e{exponent if exponent[0] in '+-' else '+' + exponent}"
+        return text
     if isinstance(value, str):
         return None if "\n" in value and not _BLOCK_UNSAFE.search(value) else scalar(value)
     if isinstance(value, Mapping) and not value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -16,6 +17,7 @@ from argoflow_gen.layers import preset_names
 from argoflow_gen.loader import load_profile
 from argoflow_gen.render import render
 from argoflow_gen.tree import Tree
+from argoflow_gen.writer import LOCK_FILE, PRISTINE
 
 from .conftest import load_yaml_documents
 
@@ -40,10 +42,18 @@ def render_preset(preset: str, version: str, *extra: str) -> Tree:
 
 
 def normalised(tree: Mapping[str, str], sealed: bool) -> dict[str, str]:
-    """Sealed ciphertexts are random and the test certificate is new each run: mask them, and their hashes."""
+    """The tree without its pristine copy (tested on its own); sealed ciphertexts are random and the test
+    certificate is new each run, so they are masked, with their hashes."""
+    files = {path: text for path, text in tree.items() if path != PRISTINE}
     if not sealed:
-        return dict(tree)
-    return {path: DIGEST.sub(r"\1:<masked>", SEALED_VALUE.sub(r"\1: <sealed>", text)) for path, text in tree.items()}
+        return files
+    return {path: DIGEST.sub(r"\1:<masked>", SEALED_VALUE.sub(r"\1: <sealed>", text)) for path, text in files.items()}
+
+
+def test_pristine_copy_holds_every_generated_file() -> None:
+    tree = render_preset("full", VERSIONS[0])
+    pristine = json.loads(tree[PRISTINE])
+    assert pristine == {path: text for path, text in tree.files.items() if path not in (PRISTINE, LOCK_FILE)}
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 
 from .. import __version__
 from ..lockfile import Lock, format_lock
-from ..profile import Profile
+from ..profile import Profile, thaw
 from ..tree import Tree
-from ..writer import LOCK_FILE, sha256
+from ..writer import LOCK_FILE, PRISTINE, PROFILE_RECORD, pristine_text, sha256
+from ..yamlio import dump
 from . import argocd, auth, docs, ingress, notebooks, storage, userprofiles  # noqa: F401 - they register customizers
 from .applications import argocd_app, component_apps, write_applications
 from .components import build_folders, write_folders
@@ -30,6 +31,11 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
     write_folders(ctx)
     write_applications(ctx)
     docs.write(ctx)
+    ctx.files[PROFILE_RECORD] = (
+        "# The resolved profile of this render (every layer merged, every default filled); do not edit.\n"
+        + dump(thaw(profile.resolved))
+    )
+    ctx.files[PRISTINE] = pristine_text(ctx.files)
     lock = Lock(
         generator=f"argoflow-gen {__version__}",
         kubeflow=profile.kubeflow.version,

@@ -1,0 +1,54 @@
+"""Diffs for review: what a profile edit, a generator upgrade or a Kubeflow bump does to a fork.
+
+Two levels: ``diff_trees`` compares generated files; ``diff_resources`` compares the manifests each
+Application builds to (``build_trees`` builds them with kustomize). Both return a ``Diff``, which
+``format_text``, ``format_markdown`` and ``format_json`` turn into a report. ``compare`` ties it together
+for a ``Pair`` of trees from ``profile_pair``, ``against_folder`` or ``revision_pair``.
+"""
+
+from __future__ import annotations
+
+from .build import Built, build_tree, build_trees
+from .compare import compare
+from .files import diff_trees
+from .formats import MARKER, MAX_MARKDOWN, format_json, format_markdown, format_text
+from .model import (
+    ApplicationDiff,
+    Counts,
+    Diff,
+    FieldChange,
+    FileChange,
+    Masked,
+    NotBuilt,
+    ResourceChange,
+    ResourceKey,
+)
+from .resources import diff_resources
+from .sources import Pair, against_folder, profile_pair, revision_pair
+
+__all__ = [
+    "MARKER",
+    "MAX_MARKDOWN",
+    "ApplicationDiff",
+    "Built",
+    "Counts",
+    "Diff",
+    "FieldChange",
+    "FileChange",
+    "Masked",
+    "NotBuilt",
+    "Pair",
+    "ResourceChange",
+    "ResourceKey",
+    "against_folder",
+    "build_tree",
+    "build_trees",
+    "compare",
+    "diff_resources",
+    "diff_trees",
+    "format_json",
+    "format_markdown",
+    "format_text",
+    "profile_pair",
+    "revision_pair",
+]

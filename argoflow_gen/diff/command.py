@@ -1,0 +1,125 @@
+"""``argoflow-gen diff``: parses arguments, calls the library, prints one report. Exit 0 no differences,
+1 differences, 2 an error (the main group turns ArgoflowError into its message and exit code).
+
+Registered in the main CLI with ``cli.add_command(diff_command, "diff")``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+import click
+
+from .build import DEFAULT_KUSTOMIZE
+from .compare import compare
+from .formats import format_json, format_markdown, format_text
+from .sources import Pair, against_folder, profile_pair, revision_pair
+
+_SET_HELP = ("Override one value of the profiles (with --old/--new: of the new set), as the topmost layer: "
+             "--set spec.kubeflow.version=1.11.0 (VALUE is YAML).")
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal's stderr, erased when the builds are done."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.width = 0
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        filled = int(30 * done / total) if total else 30
+        line = f"building [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {name}"[:100]
+        self.width = max(self.width, len(line))
+        self.stream.write("\r" + line.ljust(self.width))
+        if done == total:
+            self.stream.write("\r" + " " * self.width + "\r")
+        self.stream.flush()
+
+
+def _usage(message: str) -> click.UsageError:
+    return click.UsageError(message)
+
+
+def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overrides: Sequence[str],
+          old_overrides: Sequence[str], against: Path | None, repo: Path | None, base: str | None,
+          head: str | None) -> Pair:
+    modes = [name for name, used in (("--old/--new", bool(old or new)), ("--against", against is not None),
+                                     ("--repo", repo is not None)) if used]
+    if len(modes) != 1:
+        raise _usage("give exactly one of: --old PROFILE... --new PROFILE..., PROFILE... --against DIR, "
+                     "--repo DIR" + (f" (got {' and '.join(modes)})" if modes else ""))
+    if (base or head) and repo is None:
+        raise _usage("--base and --head go with --repo")
+    if old_overrides and not (old or new):
+        raise _usage("--old-set goes with --old/--new")
+    if repo is not None:
+        if profiles or overrides:
+            raise _usage("--repo compares two revisions of a fork; it takes no PROFILE and no --set")
+        return revision_pair(repo, base, head)
+    if against is not None:
+        if not profiles:
+            raise _usage("--against DIR needs the profiles to render: PROFILE... --against DIR")
+        return against_folder(profiles, overrides, against)
+    if profiles:
+        raise _usage("with --old/--new, name every profile with --old or --new")
+    if not old or not new:
+        raise _usage("give both --old PROFILE and --new PROFILE")
+    return profile_pair(old, new, old_overrides=old_overrides, new_overrides=overrides)
+
+
+@click.command("diff")
+@click.argument("profiles", nargs=-1, metavar="[PROFILE...]")
+@click.option("--old", "old", multiple=True, metavar="PROFILE", help="A profile of the old side (repeatable).")
+@click.option("--new", "new", multiple=True, metavar="PROFILE", help="A profile of the new side (repeatable).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=_SET_HELP)
+@click.option("--old-set", "old_overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override one value of the old profile set (with --old/--new).")
+@click.option("--against", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Compare the fork in DIR with what rendering PROFILE... into it would make.")
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Compare two revisions of the fork whose folder is DIR, without touching its working tree.")
+@click.option("--base", metavar="REF", help="With --repo: the old revision [default: the merge-base with the "
+              "default branch].")
+@click.option("--head", metavar="REF", help="With --repo: the new revision [default: the working tree].")
+@click.option("--build", is_flag=True, help="Also build every Application with kustomize and diff the resources.")
+@click.option("--kustomize", "kustomize", default=DEFAULT_KUSTOMIZE, show_default=True, metavar="CMD",
+              help="The command that builds a kustomization folder, given as its last argument.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Builds at once [default: cores].")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text for a terminal, markdown for a pull-request comment, json for tools.")
+@click.option("-U", "--unified", "context", type=click.IntRange(min=0), default=3, show_default=True,
+              metavar="N", help="Lines of context in text diffs.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text format (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing, not even progress; the exit code tells.")
+def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overrides: Sequence[str],
+                 old_overrides: Sequence[str], against: Path | None, repo: Path | None, base: str | None,
+                 head: str | None, build: bool, kustomize: str, jobs: int | None, output_format: str, context: int,
+                 color: str, quiet: bool) -> None:
+    """Show what a change does to the fork: generated files, and with --build every Application's resources.
+
+    Exit status: 0 no differences, 1 differences, 2 an error (a build that fails is an error).
+
+    \b
+    Examples:
+      argoflow-gen diff --old preset:full --new preset:full --set spec.kubeflow.version=1.11.0
+      argoflow-gen diff my-cluster.yaml --against fork/
+      argoflow-gen diff --repo . --base origin/main --build --format markdown > diff.md
+    """
+    pair = _pair(profiles, old, new, overrides, old_overrides, against, repo, base, head)
+    progress = _ProgressBar(sys.stderr) if build and not quiet and sys.stderr.isatty() else None
+    result = compare(pair, build=build, kustomize=kustomize, jobs=jobs, progress=progress)
+    if not quiet:
+        if output_format == "markdown":
+            click.echo(format_markdown(result), nl=False)
+        elif output_format == "json":
+            click.echo(format_json(result), nl=False)
+        else:
+            painted = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+            click.echo(format_text(result, context=context, color=painted), nl=False, color=painted or None)
+    if result.has_differences:
+        raise SystemExit(1)

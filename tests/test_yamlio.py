@@ -1,0 +1,51 @@
+"""The YAML writer: whatever it writes, every YAML 1.1 and 1.2 reader takes back exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from argoflow_gen import yamlio
+
+AWKWARD = ["{{ x }}", "{% if x %}", "a: b", "a #b", "#x", "'q'", '"q"', "\\", "*a", "&a", "!x", "%x", "@x", "`x",
+           "yes", "on", "no", "off", "y", "~", "null", "1.10", "0x1f", "0o17", "1:20", "1e3", ".inf", "2020-01-01",
+           "=", "<<", "-", "- a", "? a", "a\nb", "\n", "  lead", "trail ", "tail\n\n", "x\r\ny", "é\u2028",
+           "\t", "a\tb", "💡", "0.5", "1Gi", "True"]
+text = st.one_of(st.sampled_from(AWKWARD), st.text(), st.text(alphabet=st.sampled_from(list("ab :#-'\"&*!\n")),
+                                                                 max_size=10))
+leaf = st.one_of(text, st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False))
+documents = st.recursive(leaf, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(text, inner, max_size=4)), max_leaves=25)
+
+
+def _readers() -> list[Any]:
+    yaml12 = YAML(typ="safe", pure=True)
+    yaml11 = YAML(typ="safe", pure=True)
+    yaml11.version = (1, 1)
+    return [yaml12, yaml11]
+
+
+@settings(max_examples=600, suppress_health_check=list(HealthCheck), deadline=None)
+@given(documents)
+def test_dump_round_trips_through_yaml_1_1_and_1_2(document: Any) -> None:
+    written = yamlio.dump(document)
+    for reader in _readers():
+        assert reader.load(written) == document, written
+
+
+@pytest.mark.parametrize("value", AWKWARD)
+def test_awkward_strings_stay_strings(value: str) -> None:
+    written = yamlio.dump({"key": value, "list": [value]})
+    for reader in _readers():
+        assert reader.load(written) == {"key": value, "list": [value]}
+
+
+def test_layout_is_kustomize_style() -> None:
+    assert yamlio.dump({"resources": ["a", "b"], "m": {"k": [{"name": "x", "v": 1}]}, "e": {}, "l": []}) == (
+        "resources:\n- a\n- b\nm:\n  k:\n  - name: x\n    v: 1\ne: {}\nl: []\n"
+    )
+    assert yamlio.dump({"s": "line one\nline two\n"}) == "s: |\n  line one\n  line two\n"
