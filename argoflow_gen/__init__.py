@@ -7,17 +7,20 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     ArgoflowError,
     DifferencesFound,
+    DiffError,
     InputError,
     Issue,
     OutputError,
     ProfileError,
     RenderError,
     SecretError,
+    UpdateError,
 )
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .diff import diff_resources, diff_trees
     from .loader import load_profile
     from .profile import Profile
     from .render import render
@@ -30,6 +33,8 @@ _LAZY = {
     "render": ("render", "render"),
     "Tree": ("tree", "Tree"),
     "Plan": ("writer", "Plan"),
+    "diff_trees": ("diff", "diff_trees"),
+    "diff_resources": ("diff", "diff_resources"),
 }
 
 
@@ -46,6 +51,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ArgoflowError",
+    "DiffError",
     "DifferencesFound",
     "InputError",
     "Issue",
@@ -56,7 +62,10 @@ __all__ = [
     "RenderError",
     "SecretError",
     "Tree",
+    "UpdateError",
     "__version__",
+    "diff_resources",
+    "diff_trees",
     "load_profile",
     "render",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .loader import load_profile
 from .render import render
-from .writer import Plan, read_generated, recover
+from .writer import Plan, folder_lock, read_generated, recover
 
 
 def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: str | Path, *,
@@ -19,8 +19,9 @@ def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: 
     """
     profile = load_profile(*profiles, overrides=overrides)
     output = Path(output)
-    if not (dry_run or check) and (output / ".argoflow-gen").is_dir():
-        recover(output)
+    if (output / ".argoflow-gen").is_dir():  # finish or undo an interrupted write first
+        with folder_lock(output):
+            recover(output)
     tree = render(profile, previous=read_generated(output), rotate_secrets=rotate_secrets)
     if dry_run or check:
         return tree.plan(output)

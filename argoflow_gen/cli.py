@@ -41,8 +41,24 @@ def _crash(exc: BaseException, debug: bool) -> None:
     raise SystemExit(3)
 
 
+#: Commands whose modules are imported only when they run, so that startup stays fast.
+LAZY_COMMANDS = {"diff": ("argoflow_gen.diff.command", "diff_command")}
+
+
 class Group(click.Group):
     """Turns every ArgoflowError into its message and exit code, and anything else into a crash report."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

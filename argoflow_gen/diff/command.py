@@ -88,7 +88,8 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
 @click.option("--build", is_flag=True, help="Also build every Application with kustomize and diff the resources.")
 @click.option("--kustomize", "kustomize", default=DEFAULT_KUSTOMIZE, show_default=True, metavar="CMD",
               help="The command that builds a kustomization folder, given as its last argument.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Builds at once [default: cores].")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Builds at once [default: the number of cores].")
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="text for a terminal, markdown for a pull-request comment, json for tools.")
 @click.option("-U", "--unified", "context", type=click.IntRange(min=0), default=3, show_default=True,
@@ -106,7 +107,7 @@ def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str]
 
     \b
     Examples:
-      argoflow-gen diff --old preset:full --new preset:full --set spec.kubeflow.version=1.11.0
+      argoflow-gen diff --old preset:full --old-set spec.kubeflow.version=1.10.2 --new preset:full
       argoflow-gen diff my-cluster.yaml --against fork/
       argoflow-gen diff --repo . --base origin/main --build --format markdown > diff.md
     """
