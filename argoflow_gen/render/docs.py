@@ -21,8 +21,18 @@ def _command(secret: ExpectedSecret) -> str:
     return command
 
 
+WORKFLOW = ".github/workflows/argoflow-gen-diff.yaml"
+
+
 def write(ctx: Context) -> None:
     profile = ctx.profile
+    from .. import __version__
+
+    workflow = render_template("pr-diff-workflow.yaml.j2", generator_requirement=f"argoflow-gen=={__version__}",
+                               repo_path=profile.repo.path)
+    at_root = profile.repo.path == "."
+    if at_root:  # GitHub reads workflows only at the repository root
+        ctx.files[WORKFLOW] = workflow
     components = sorted(
         ({"id": app.name, "title": ctx.folders[app.name].title, "wave": app.wave}
          for app in ctx.apps if app.name in ctx.folders),
@@ -50,6 +60,8 @@ def write(ctx: Context) -> None:
         sealing=bool(ctx.sealed_digests),
         expected=expected,
         generated=[f"`{name}`" for name in sorted(set(ctx.generated_secrets))],
+        workflow_path=WORKFLOW,
+        workflow=None if at_root else workflow,
     )
     generated = sorted(set(ctx.files) | {LOCK_FILE})
     ctx.files[".gitattributes"] = (
