@@ -18,10 +18,10 @@ SCHEMAS = SHARED / "schemas"
 
 
 def load_yaml_documents(text: str) -> list[Any]:
-    from ruamel.yaml import YAML
+    """Every document of a YAML stream (ruamel's C parser: built manifests run to megabytes)."""
+    from argoflow_gen.yamlio import load_all_plain
 
-    yaml = YAML(typ="safe", pure=True)
-    return [doc for doc in yaml.load_all(text) if doc is not None]
+    return load_all_plain(text)
 
 
 class Kustomize:
@@ -82,9 +82,7 @@ def application_validator(application_schema: Mapping[str, Any]) -> Any:
 
 @pytest.fixture(scope="session")
 def application_schema() -> Mapping[str, Any]:
-    from ruamel.yaml import YAML
-
-    crd = YAML(typ="safe", pure=True).load((SCHEMAS / "argocd-application-crd.yaml").read_text())
+    (crd,) = load_yaml_documents((SCHEMAS / "argocd-application-crd.yaml").read_text())
     for version in crd["spec"]["versions"]:
         if version["name"] == "v1alpha1":
             schema: Mapping[str, Any] = version["schema"]["openAPIV3Schema"]
