@@ -7,6 +7,7 @@ whole, and a later layer wins over an earlier one.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,6 +95,7 @@ class Merged:
         return DEFAULT
 
 
+@functools.lru_cache(maxsize=1)
 def preset_names() -> tuple[str, ...]:
     folder = resources.files("argoflow_gen.profiles")
     return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
@@ -107,6 +109,7 @@ def preset_summary(name: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=64)
 def read_preset(name: str) -> str:
     return resources.files("argoflow_gen.profiles").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
@@ -156,6 +159,13 @@ def _open_source(source: str, shown_dir: str | None, chain: Sequence[str],
     return label, decode(raw, label), resolved.parent, str(resolved)
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str, label: str) -> Document:
+    """A layer's text parsed once per process (presets and shared bases recur across a fleet's profiles).
+    Nothing downstream mutates a Document's data: merging deep-copies it."""
+    return load(text, label)
+
+
 def _check_layer(document: Document) -> list[str]:
     """Checks that apply to each layer on its own; returns its ``extends`` entries."""
     data = document.data
@@ -201,7 +211,7 @@ def collect(sources: Iterable[str | Path]) -> list[Layer]:
                                        "a profile cannot extend itself, directly or through others")])
         if len(keys) >= MAX_LAYERS or len(layers) >= MAX_LAYERS:
             raise ProfileError([_issue(f"more than {MAX_LAYERS} layers", at, ("extends",))])
-        document = load(text, label)
+        document = _parsed(text, label)
         extends = _check_layer(document)
         child_dir = None if base is None else os.path.dirname(label)
         for index, entry in enumerate(extends):

@@ -1,11 +1,12 @@
 """The one module that writes files.
 
-A tree is written as one transaction: every new file is first staged (written and fsynced) inside
-``.argoflow-gen/staging``, then a journal naming every move and deletion is committed with one atomic
-rename, then the moves are applied. A write that is interrupted before the commit is rolled back, one
-interrupted after it is rolled forward, by the next command that opens the folder: the folder always
-ends up holding the complete old tree or the complete new one. Files the generator does not own are
-never touched; a folder lock keeps two writers apart; nothing is written through a symlink.
+A tree is written as one transaction: every new file is first staged inside ``.argoflow-gen/staging``, then
+a journal naming every move and deletion is committed with one atomic rename, then the moves are applied.
+A write interrupted before the commit is rolled back, one interrupted after it is rolled forward, by the
+next command that opens the folder: the folder always ends up holding the complete old tree or the complete
+new one. This protects against a killed process; like git's own working-tree writes, files are not fsynced
+one by one. Files the generator does not own are never touched; a folder lock keeps two writers apart;
+nothing is written through a symlink.
 """
 
 from __future__ import annotations
@@ -54,15 +55,6 @@ def read_pristine(directory: Path) -> dict[str, str] | None:
 
 def sha256(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def write_file(path: Path, text: str) -> None:
@@ -182,6 +174,8 @@ def classify(directory: Path) -> str:
 def plan(files: Mapping[str, str], seeds: Mapping[str, str], directory: Path) -> Plan:
     """Compare a tree with a folder, without writing anything."""
     directory = Path(directory)
+    if classify(directory) in ("missing", "empty"):  # nothing to compare: every file is new
+        return Plan(create=tuple(sorted(files)), seed=tuple(sorted(seeds)))
     previous = read_previous(directory) if directory.is_dir() else None
     old = previous.files if previous else {}
     create, update, unchanged, delete, seed, edited, foreign, kept = ([] for _ in range(8))
@@ -245,11 +239,14 @@ def recover(directory: Path) -> str | None:
     staging = directory / _STAGING
     if journal.is_file():
         entries = json.loads(journal.read_text(encoding="utf-8"))
+        made: set[Path] = set()
         for staged, target in entries["moves"]:
             source = directory / staged
             if source.exists():
                 destination = directory / target
-                destination.parent.mkdir(parents=True, exist_ok=True)
+                if destination.parent not in made:
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(destination.parent)
                 os.replace(source, destination)
         for target in entries["deletes"]:
             with contextlib.suppress(FileNotFoundError):
@@ -257,7 +254,6 @@ def recover(directory: Path) -> str | None:
             _prune_empty(directory, (directory / target).parent)
         shutil.rmtree(staging, ignore_errors=True)
         journal.unlink()
-        _fsync_dir(directory / STATE_DIR)
         return "rolled forward"
     if staging.exists():
         shutil.rmtree(staging, ignore_errors=True)
@@ -314,6 +310,12 @@ def write_tree(files: Mapping[str, str], seeds: Mapping[str, str], directory: Pa
                           hint="the folder was left as it was") from None
 
 
+def _stage(path: Path, text: str) -> None:
+    """Write one staged file (the one place a tree's bytes reach the disk)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+
+
 def _apply(directory: Path, files: Mapping[str, str], seeds: Mapping[str, str], result: Plan) -> None:
     if not result.changes:
         return
@@ -326,20 +328,12 @@ def _apply(directory: Path, files: Mapping[str, str], seeds: Mapping[str, str], 
         wanted += [(relative, seeds[relative]) for relative in result.seed]
         for index, (relative, text) in enumerate(wanted):
             staged = f"{_STAGING}/{index:05d}"
-            with open(directory / staged, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _stage(directory / staged, text)
             moves.append((staged, relative))
-        _fsync_dir(staging)
         journal: dict[str, Any] = {"moves": moves, "deletes": list(result.delete)}
         pending = directory / f"{_JOURNAL}.tmp"
-        with open(pending, "w", encoding="utf-8") as handle:
-            json.dump(journal, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _stage(pending, json.dumps(journal))
         os.replace(pending, directory / _JOURNAL)  # the commit point
-        _fsync_dir(directory / STATE_DIR)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         with contextlib.suppress(OSError):

@@ -74,17 +74,20 @@ def test_sigkill_during_a_rerender_leaves_the_old_or_the_new_tree(tmp_path: Path
     assert outcomes["old"] + outcomes["new"] == 24
 
 
-def _failing_fsync(after: int, error: int) -> Any:
-    calls = {"n": 0}
-    real = os.fsync
+def _failing_stage(after: int, error: int) -> Any:
+    """The writer's one place that puts bytes on disk, failing like a full or read-only disk would."""
+    from argoflow_gen import writer
 
-    def fsync(fd: int) -> None:
+    calls = {"n": 0}
+    real = writer._stage
+
+    def stage(path: Path, text: str) -> None:
         calls["n"] += 1
         if calls["n"] > after:
             raise OSError(error, os.strerror(error))
-        real(fd)
+        real(path, text)
 
-    return fsync
+    return stage
 
 
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS, errno.EACCES])
@@ -93,7 +96,7 @@ def test_a_full_or_read_only_disk_leaves_the_previous_tree(tmp_path: Path, monke
     folder = tmp_path / "fork"
     assert cli_render(OLD, folder).exit_code == 0
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and p.name != "write.lock"}
-    monkeypatch.setattr("argoflow_gen.writer.os.fsync", _failing_fsync(5, error))
+    monkeypatch.setattr("argoflow_gen.writer._stage", _failing_stage(5, error))
     result = cli_render(NEW, folder)
     assert result.exit_code == 2
     assert result.stderr == f"cannot write to {folder}: {os.strerror(error)} (the folder was left as it was)\n"
@@ -104,7 +107,7 @@ def test_a_full_or_read_only_disk_leaves_the_previous_tree(tmp_path: Path, monke
 
 def test_a_full_disk_on_first_render_leaves_nothing_half_written(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("argoflow_gen.writer.os.fsync", _failing_fsync(3, errno.ENOSPC))
+    monkeypatch.setattr("argoflow_gen.writer._stage", _failing_stage(3, errno.ENOSPC))
     result = cli_render(OLD, tmp_path / "fork")
     assert result.exit_code == 2
     generated = [p for p in (tmp_path / "fork").rglob("*") if p.is_file() and ".argoflow-gen" not in p.parts]
