@@ -266,7 +266,7 @@ def parse_set(expression: str, index: int) -> Layer:
         keys_pos[tuple(keys[:depth])] = (origin_line, 1)
         values[tuple(keys[:depth])] = (origin_line, column)
     _positions_below(value, tuple(keys), values, origin_line, column)
-    return Layer(Document(data=data, file=label, values=values, keys=keys_pos, numbers=numbers), base=Path.cwd(),
+    return Layer(Document(data=data, file=label, values=values, keys=keys_pos, numbers=numbers), base=None,
                  label=label)
 
 

@@ -172,7 +172,7 @@ def test_explain_shows_where_each_value_of_three_layers_came_from(in_data: Path,
         "spec.kubeflow.components.model-registry.enabled": ("true", "preset:full:14:33"),
         "spec.auth.users[0].passwordHashFrom.existingSecret": ("dex-static-passwords", f"{cluster}:19:44"),
         # base.yaml, where nothing above overrides it
-        "metadata.description": ('"Kubeflow for ACME."', f"{base}:6:16"),
+        "metadata.description": ('Kubeflow for ACME.', f"{base}:6:16"),
         "spec.repo.url": ("https://git.acme.example/platform/kubeflow.git", f"{base}:11:10"),
         "spec.repo.revision": ("stable", f"{base}:12:15"),
         "spec.ingress.serviceType": ("LoadBalancer", f"{base}:18:18"),
