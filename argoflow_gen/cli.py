@@ -76,6 +76,13 @@ class Group(click.Group):
         return None
 
 
+def verbosity(func: F) -> F:
+    """-q/--quiet and -v/--verbose, with the same meaning on every command: quiet prints nothing on success
+    (the exit code tells), verbose prints every file or value considered."""
+    func = click.option("-v", "--verbose", is_flag=True, help="Print every file considered, not just changes.")(func)
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing on success; the exit code tells.")(func)
+
+
 def profile_arguments(func: F) -> F:
     """PROFILE... and --set, shared by every command that reads profiles."""
     func = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)(func)
@@ -101,7 +108,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @profile_arguments
-def validate(profiles: Sequence[str], overrides: Sequence[str]) -> None:
+@verbosity
+def validate(profiles: Sequence[str], overrides: Sequence[str], quiet: bool, verbose: bool) -> None:
     """Check profiles; print a one-line summary, or every problem with its file and line.
 
     \b
@@ -111,9 +119,14 @@ def validate(profiles: Sequence[str], overrides: Sequence[str]) -> None:
     from .loader import load_profile
 
     profile = load_profile(*profiles, overrides=overrides)
+    if quiet:
+        return
     enabled = len(profile.kubeflow.enabled)
     click.echo(f"{profiles[-1]}: valid profile {profile.name} "
                f"(Kubeflow {profile.kubeflow.version}, {enabled} components)")
+    if verbose:
+        for component in profile.kubeflow.enabled:
+            click.echo(f"  {component.id} (wave {component.wave})")
 
 
 _KEY = re.compile(r"(apiVersion|kind|metadata|spec)([.\[].*)?")
@@ -203,9 +216,9 @@ def init(file: Path, preset: str, force: bool) -> None:
 @click.option("--check", is_flag=True, help="Exit 1 if the folder differs from what the profiles render.")
 @click.option("--force", is_flag=True, help="Write into a folder that holds no earlier render, or over edits.")
 @click.option("--rotate-secrets", is_flag=True, help="Seal new random values instead of re-using the sealed ones.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@verbosity
 def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_run: bool, check: bool,
-           force: bool, rotate_secrets: bool, quiet: bool) -> None:
+           force: bool, rotate_secrets: bool, quiet: bool, verbose: bool) -> None:
     """Render the fork-ready GitOps tree of the profiles into a folder.
 
     \b
@@ -219,7 +232,7 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
     if check:
         if outcome.changes:
             for action, path in outcome.rows():
-                if action != "unchanged":
+                if action != "unchanged" and not quiet:
                     click.echo(f"{action:9} {path}")
             raise SystemExit(1)
         if not quiet:
@@ -227,8 +240,12 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
         return
     if dry_run:
         for action, path in outcome.rows():
-            click.echo(f"{action:9} {path}")
+            if verbose or action != "unchanged":
+                click.echo(f"{action:9} {path}")
         return
+    if verbose:
+        for action, path in outcome.rows():
+            click.echo(f"{action:9} {path}")
     if not quiet:
         counts = {name: len(getattr(outcome, name)) for name in ("create", "update", "delete", "unchanged", "seed")}
         click.echo(f"{output}: {counts['create'] + counts['seed']} created, {counts['update']} updated, "
@@ -239,13 +256,15 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
 @profile_arguments
 @click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The fork's folder holding an earlier render (spec.repo.path of the repository).")
-@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Print what would change, as a diff; write nothing.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="The format of the --dry-run diff (as for argoflow-gen diff).")
 @click.option("--allow-dirty", is_flag=True, help="Run even if the git work tree has uncommitted changes.")
 @click.option("--restore", multiple=True, metavar="PATH", help="Bring back a generated file you deleted.")
 @click.option("--rotate-secrets", is_flag=True, help="Seal new random values instead of re-using the sealed ones.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only conflicts.")
-def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_run: bool, allow_dirty: bool,
-           restore: Sequence[str], rotate_secrets: bool, quiet: bool) -> None:
+@verbosity
+def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_run: bool, output_format: str,
+           allow_dirty: bool, restore: Sequence[str], rotate_secrets: bool, quiet: bool, verbose: bool) -> None:
     """Re-render into a fork, keeping your edits: a three-way merge per file.
 
     Unedited generated files are replaced; edited ones are merged (YAML by structure, other files with
@@ -262,10 +281,25 @@ def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_ru
     rows = [(action, path) for action in ("conflicts", "merged", "replaced", "created", "deleted", "restored",
                                           "kept_deleted", "kept_edited") for path in getattr(result, action)]
     labels = {"conflicts": "conflict", "kept_deleted": "kept deleted", "kept_edited": "kept edited"}
+    if dry_run and output_format != "text":
+        from .diff import format_json, format_markdown
+
+        click.echo((format_json if output_format == "json" else format_markdown)(result.diff()), nl=False)
+        raise SystemExit(1 if result.changes else 0)
     for action, path in sorted(rows, key=lambda row: row[1]):
         if quiet and action != "conflicts":
             continue
         click.echo(f"{labels.get(action, action):13} {path}")
+    if verbose:
+        click.echo(f"{len(result.unchanged)} generated files unchanged")
+    if dry_run:
+        from .diff import format_text
+
+        click.echo()
+        click.echo(format_text(result.diff()), nl=False)
+        if result.conflicts:
+            click.echo(f"{len(result.conflicts)} file(s) would get conflict markers", err=True)
+        raise SystemExit(1 if result.changes else 0)
     if result.conflicts:
         click.echo(f"{len(result.conflicts)} file(s) have conflict markers: resolve them, then commit", err=True)
         raise SystemExit(1)
@@ -276,7 +310,8 @@ def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_ru
 @cli.command()
 @click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The fork's folder holding an earlier render.")
-def status(repo: Path) -> None:
+@verbosity
+def status(repo: Path, quiet: bool, verbose: bool) -> None:
     """Show generated files you changed (drift) and whether re-rendering the recorded profile changes any.
 
     Exit code 1 if anything drifted or would change, 0 if the fork is clean.
@@ -288,6 +323,10 @@ def status(repo: Path) -> None:
     from .update import status as fork_status
 
     report = fork_status(repo)
+    if quiet:
+        raise SystemExit(0 if report.clean else 1)
+    if verbose:
+        click.echo(f"{report.checked} generated files checked")
     for path in report.edited:
         click.echo(f"edited    {path}")
     for path in report.deleted:

@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import SecretError, UpdateError
 from .loader import load_profile
@@ -45,7 +46,17 @@ class UpdateResult:
     kept_deleted: tuple[str, ...] = ()  # generated files the user deleted: they stay deleted
     kept_edited: tuple[str, ...] = ()  # no longer generated, but edited: kept
     restored: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()  # generated files already as the new render has them
     texts: Mapping[str, str | None] = field(default_factory=dict)  # the new content of every changed path
+    before: Mapping[str, str | None] = field(default_factory=dict)  # their content in the fork now
+
+    def diff(self) -> Any:
+        """The changes as a ``argoflow_gen.diff.Diff`` of files, for the diff command's formats."""
+        from .diff import diff_trees
+
+        old = {path: text for path, text in self.before.items() if text is not None}
+        new = {path: text for path, text in self.texts.items() if text is not None}
+        return diff_trees(old, new, old_label="fork", new_label="updated")
 
     @property
     def changes(self) -> bool:
@@ -79,6 +90,7 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
     kept_deleted: list[str] = []
     kept_edited: list[str] = []
     restored: list[str] = []
+    unchanged: list[str] = []
     texts: dict[str, str | None] = {}
     for path in sorted(set(base) | set(theirs)):
         if path in STATE_FILES:
@@ -108,6 +120,7 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
                 kept_deleted.append(path)
             continue
         if ours == new:
+            unchanged.append(path)
             continue
         if old is None or ours == old:
             if old is None and ours != new:  # the user's own file where the generator now writes one
@@ -128,8 +141,9 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
     for path in restore:
         if path not in base and path not in theirs:
             raise UpdateError(f"--restore {path}: the generator does not write that file")
+    before = {path: _current(directory / path) for path in texts}
     return UpdateResult(tuple(replaced), tuple(merged), tuple(conflicts), tuple(sorted(created)), tuple(deleted),
-                        tuple(kept_deleted), tuple(kept_edited), tuple(restored), texts)
+                        tuple(kept_deleted), tuple(kept_edited), tuple(restored), tuple(unchanged), texts, before)
 
 
 def update(profiles: Iterable[str | Path], overrides: Iterable[str], directory: str | Path, *,
@@ -175,6 +189,7 @@ class Status:
     deleted: tuple[str, ...]
     rerender_changes: tuple[str, ...] | None  # None when the recorded profile cannot be re-rendered here
     note: str = ""
+    checked: int = 0
 
     @property
     def clean(self) -> bool:
@@ -208,4 +223,4 @@ def status(directory: str | Path) -> Status:
         ))
     except SecretError as error:
         changes, note = None, f"re-render not checked: {error}"
-    return Status(tuple(edited), tuple(deleted), changes, note)
+    return Status(tuple(edited), tuple(deleted), changes, note, len(previous.files))

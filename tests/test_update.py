@@ -145,8 +145,14 @@ def test_update_refuses_a_dirty_git_tree(fork: Path) -> None:
 def test_update_dry_run_writes_nothing(fork: Path) -> None:
     before = {p: p.read_bytes() for p in fork.rglob("*") if p.is_file() and "write.lock" not in p.name}
     result = run("update", *BASE, "--set", "spec.kubeflow.version=1.11.0", "--repo", str(fork), "--dry-run")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # changes would be made, as diff reports them
     assert "replaced      dex/kustomization.yaml" in result.stdout
+    assert "-- https://github.com/kubeflow/manifests//common/dex/overlays/oauth2-proxy?ref=v1.10.2" in result.stdout
+    assert "+- https://github.com/kubeflow/manifests//common/dex/overlays/oauth2-proxy?ref=v1.11.0" in result.stdout
+    markdown = run("update", *BASE, "--set", "spec.kubeflow.version=1.11.0", "--repo", str(fork), "--dry-run",
+                   "--format", "markdown")
+    assert markdown.stdout.startswith("<!-- argoflow-gen-diff -->")
+    assert "dex/kustomization.yaml" in markdown.stdout
     after = {p: p.read_bytes() for p in fork.rglob("*") if p.is_file() and "write.lock" not in p.name}
     assert after == before
 

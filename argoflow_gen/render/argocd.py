@@ -76,10 +76,10 @@ def build(ctx: Context) -> str:
     elif credentials and credentials.existing_secret:
         ctx.expected_secrets.append(ExpectedSecret(
             namespace=namespace, name=credentials.existing_secret,
-            keys=("type", "url", "username", "password") if profile.repo.url.startswith("https://")
-            else ("type", "url", "sshPrivateKey"),
+            keys=("username", "password") if profile.repo.url.startswith("https://") else ("sshPrivateKey",),
             purpose="Argo CD's credentials for the private fork",
             labels=(("argocd.argoproj.io/secret-type", "repository"),),
+            literals=(("type", "git"), ("url", profile.repo.url)),
         ))
     ctx.files[f"{PRIVATE}/kustomization.yaml"] = _kustomization(
         None, resources, [],

@@ -21,6 +21,7 @@ class ExpectedSecret:
     purpose: str
     type: str = "Opaque"
     labels: tuple[tuple[str, str], ...] = ()
+    literals: tuple[tuple[str, str], ...] = ()  # keys whose (public) value the generator knows
 
 
 @dataclass

@@ -10,15 +10,21 @@ from .argocd import BASE, PRIVATE
 from .context import Context, ExpectedSecret
 
 
-def _command(secret: ExpectedSecret) -> str:
+def _commands(secret: ExpectedSecret) -> tuple[str, str]:
+    """How to create the Secret directly, and how to commit it sealed instead (kubeseal)."""
+    name = shlex.quote(secret.name)
     if secret.type == "kubernetes.io/tls":
-        return (f"kubectl create secret tls {shlex.quote(secret.name)} -n {secret.namespace} "
-                "--cert=tls.crt --key=tls.key")
-    literals = " ".join(f"--from-literal={key}=..." for key in secret.keys)
-    command = f"kubectl create secret generic {shlex.quote(secret.name)} -n {secret.namespace} {literals}"
+        create = f"kubectl create secret tls {name} -n {secret.namespace} --cert=tls.crt --key=tls.key"
+    else:
+        sources = [f"--from-literal={key}={shlex.quote(value)}" for key, value in secret.literals]
+        sources += [f"--from-file={key}=./{key}" for key in secret.keys]
+        create = f"kubectl create secret generic {name} -n {secret.namespace} {' '.join(sources)}"
+    render = f"{create} --dry-run=client -o yaml"
     for label, value in secret.labels:
-        command += f" && kubectl label secret {shlex.quote(secret.name)} -n {secret.namespace} {label}={value}"
-    return command
+        render += f" | kubectl label --local -f - -o yaml {label}={value}"
+    plain = f"{render} | kubectl apply -f -"
+    sealed = f"{render} | kubeseal -o yaml > {secret.name}.sealed.yaml"
+    return plain, sealed
 
 
 WORKFLOW = ".github/workflows/argoflow-gen-diff.yaml"
@@ -45,8 +51,9 @@ def write(ctx: Context) -> None:
         if key in seen:
             continue
         seen.add(key)
+        plain, sealed = _commands(secret)
         expected.append({"namespace": secret.namespace, "name": secret.name, "purpose": secret.purpose,
-                         "command": _command(secret)})
+                         "key_list": ", ".join(secret.keys), "plain": plain, "sealed": sealed})
     credentials = profile.repo.credentials
     sealed_repo = bool(credentials and credentials.sealed)
     ctx.files["README.md"] = render_template(
