@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
 from difflib import get_close_matches
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .layers import Merged
@@ -185,13 +188,37 @@ class Problem:
         self.rank = rank
 
 
+def _cache_marker(data: Any) -> Path | None:
+    """Where the fact "this merged data is valid against this schema" is remembered, or None if nowhere.
+
+    Validation is a pure function of the schema and the data; remembering successes spares later runs of
+    the same profile the import of jsonschema (about a third of a render's start-up). Failures are never
+    remembered (see ``usercache``).
+    """
+    from .usercache import cache_dir
+
+    folder = cache_dir("valid")
+    if folder is None:
+        return None
+    digest = hashlib.sha256(schema_text().encode("utf-8"))
+    digest.update(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return folder / digest.hexdigest()
+
+
 def validate(merged: Merged) -> list[Problem]:
     """Every schema violation of the merged profile data."""
+    marker = _cache_marker(merged.data)
+    if marker is not None and marker.exists():
+        return []
     problems: list[Problem] = []
     for error in _validator().iter_errors(merged.data):
         problems.extend(_explain(error, merged.written))
     typed = {problem.path for problem in problems if problem.rank == 0 and not problem.at_key}
-    return [p for p in problems if p.rank == 0 or p.path not in typed]
+    problems = [p for p in problems if p.rank == 0 or p.path not in typed]
+    if not problems and marker is not None:
+        with contextlib.suppress(OSError):
+            marker.touch()
+    return problems
 
 
 def _describe(value: Any, written: str | None = None) -> str:

@@ -21,8 +21,12 @@ def _oneline(value: Any) -> str:
 def environment() -> Any:
     import jinja2
 
+    from .usercache import cache_dir
+
+    compiled = cache_dir("templates")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_dir()),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -287,6 +287,8 @@ def write_tree(files: Mapping[str, str], seeds: Mapping[str, str], directory: Pa
                           hint="choose an empty or new folder, or pass --force to render into it anyway")
     for relative in [*files, *seeds]:
         _check_inside(directory, relative)
+    if kind == "missing" and _write_new_folder(files, seeds, directory):
+        return Plan(create=tuple(sorted(files)), seed=tuple(sorted(seeds)))
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -308,6 +310,40 @@ def write_tree(files: Mapping[str, str], seeds: Mapping[str, str], directory: Pa
     except OSError as exc:
         raise OutputError(f"cannot write to {directory}: {exc.strerror or exc}",
                           hint="the folder was left as it was") from None
+
+
+def _write_new_folder(files: Mapping[str, str], seeds: Mapping[str, str], directory: Path) -> bool:
+    """A folder that does not exist yet is built beside it and renamed into place: one atomic step, and
+    half the file operations of a journaled write. False if another writer created the folder first."""
+    parent = directory.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".argoflow-gen", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"cannot create {directory}: {exc.strerror}") from None
+    try:
+        made: set[Path] = {temporary}
+        for relative, text in (*files.items(), *seeds.items()):
+            target = temporary / relative
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            _stage(target, text)
+        os.chmod(temporary, 0o777 & ~_umask())
+        os.rename(temporary, directory)
+        return True
+    except OSError as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY) and directory.exists():
+            return False  # created meanwhile: fall back to the journaled write, under the folder lock
+        raise OutputError(f"cannot write to {directory}: {exc.strerror or exc}",
+                          hint="nothing was written") from None
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _stage(path: Path, text: str) -> None:
