@@ -50,14 +50,19 @@ class Document:
 
     def position(self, path: JsonPath) -> Position:
         """Where ``path`` was written; for a path that is not there, its nearest written parent."""
-        probe = tuple(path)
-        while probe:
-            if probe in self.values:
-                return self.values[probe]
-            if probe in self.keys:
-                return self.keys[probe]
-            probe = probe[:-1]
-        return (1, 1)
+        return nearest(path, self.values, self.keys)
+
+
+def nearest(path: JsonPath, values: Mapping[JsonPath, Position], keys: Mapping[JsonPath, Position]) -> Position:
+    """The position of ``path``'s value (or key), or of its nearest parent that has one; else 1:1."""
+    probe = tuple(path)
+    while probe:
+        if probe in values:
+            return values[probe]
+        if probe in keys:
+            return keys[probe]
+        probe = probe[:-1]
+    return (1, 1)
 
 
 def _error(file: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> ProfileError:
@@ -178,14 +183,7 @@ class _Converter:
             raise _error(self.file, f"nesting is deeper than {MAX_DEPTH} levels", line, column)
 
     def _where(self, path: JsonPath) -> Position:
-        probe = path
-        while probe:
-            if probe in self.values:
-                return self.values[probe]
-            if probe in self.keys:
-                return self.keys[probe]
-            probe = probe[:-1]
-        return (1, 1)
+        return nearest(path, self.values, self.keys)
 
     def _alias_at(self, path: JsonPath) -> Position:
         """Where the expansion of ``path`` first jumps back to text written earlier: the collection that
