@@ -23,14 +23,14 @@ if TYPE_CHECKING:
     from .diff import diff_resources, diff_trees
     from .loader import load_profile
     from .profile import Profile
-    from .render import render
+    from .rendering import render
     from .tree import Tree
     from .writer import Plan
 
 _LAZY = {
     "load_profile": ("loader", "load_profile"),
     "Profile": ("profile", "Profile"),
-    "render": ("render", "render"),
+    "render": ("rendering", "render"),
     "Tree": ("tree", "Tree"),
     "Plan": ("writer", "Plan"),
     "diff_trees": ("diff", "diff_trees"),

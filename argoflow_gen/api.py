@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .loader import load_profile
-from .render import render
+from .rendering import render
 from .writer import Plan, folder_lock, read_generated, recover
 
 

@@ -86,6 +86,9 @@ class Release:
     argo_workflows: str
     job_image: str
     object_store: Mapping[str, Any]
+    argo_server: Mapping[str, Any]  # the Argo Server manifests at argo_workflows, and how they fit KFP's controller
+    pipelines_database: Mapping[str, Any]  # KFP's MySQL: where it is and the image that has its client
+    gateway_prefixes: tuple[str, ...]  # the path prefixes Kubeflow's own routes take on kubeflow-gateway
     kserve_ingress: Mapping[str, Any]
     notebooks: Mapping[str, Any]
     spawner_config: Mapping[str, Any]
@@ -154,6 +157,9 @@ def release(version: str) -> Release:
         argo_workflows=raw["argoWorkflows"],
         job_image=raw["jobImage"],
         object_store=MappingProxyType(raw["objectStore"]),
+        argo_server=MappingProxyType(raw["argoServer"]),
+        pipelines_database=MappingProxyType(raw["pipelinesDatabase"]),
+        gateway_prefixes=tuple(raw["gatewayPrefixes"]),
         kserve_ingress=MappingProxyType(raw["kserveIngress"]),
         notebooks=MappingProxyType(raw["notebooks"]),
         spawner_config=MappingProxyType(raw["spawnerConfig"]),

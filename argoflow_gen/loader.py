@@ -18,14 +18,21 @@ from .profile import (
     ACME_SERVERS,
     OIDC,
     TLS,
+    Archive,
+    ArchiveDatabase,
     ArgoCD,
+    ArgoRBAC,
+    ArgoSubjects,
+    ArgoWorkflows,
     Auth,
     Component,
     ExtraApplication,
     GpuVendor,
     Ingress,
+    KeyPair,
     Kubeflow,
     LetsEncrypt,
+    Monitoring,
     Notebooks,
     Patch,
     Pipelines,
@@ -165,9 +172,25 @@ def _complete(spec: dict[str, Any]) -> None:
     auth = spec.setdefault("auth", {})
     if "admin" not in auth and auth.get("users"):
         auth["admin"] = auth["users"][0]["email"]
+    if components.get("argo-workflows", {}).get("enabled"):
+        _complete_argo_workflows(spec)
     sealing_wanted = rules.uses_sealing(spec) and "sealed-secrets" in components
     if sealing_wanted and asked.get("sealed-secrets", {}).get("enabled") is not False:
         components["sealed-secrets"]["enabled"] = True
+
+
+def _complete_argo_workflows(spec: dict[str, Any]) -> None:
+    """Argo Workflows' derived values: its own host joins the gateway's hosts, and the Kubeflow admin is its
+    admin unless the profile names one."""
+    argo = spec.setdefault("argoWorkflows", {})
+    ingress = spec.setdefault("ingress", {})
+    host = argo.get("host")
+    if host and host != ingress.get("domain") and host not in ingress.get("extraHosts", []):
+        ingress["extraHosts"] = [*ingress.get("extraHosts", []), host]
+    rbac = argo.setdefault("sso", {}).setdefault("rbac", {})
+    admin = spec.get("auth", {}).get("admin")
+    if "admin" not in rbac and admin:
+        rbac["admin"] = {"users": [admin]}
 
 
 def explain(resolution: Resolution, key: str | None = None) -> list[tuple[str, Any, str]]:
@@ -297,6 +320,7 @@ def build(resolution: Resolution) -> Profile:
     store = spec["pipelines"]["artifactStore"]
     s3 = store.get("s3") if isinstance(store, Mapping) else None
     s3_path: JsonPath = ("spec", "pipelines", "artifactStore", "s3")
+    argo = spec.get("argoWorkflows", {})
     return Profile(
         name=data["metadata"]["name"],
         description=data["metadata"].get("description", ""),
@@ -365,8 +389,9 @@ def build(resolution: Resolution) -> Profile:
             mode=spec["pipelines"].get("mode", "multi-user"),
             s3=S3Store(endpoint=s3["endpoint"], bucket=s3["bucket"], region=s3["region"],
                        insecure=s3["insecure"],
-                       credentials=_secret_ref(resolution, s3["credentials"], (*s3_path, "credentials"))
-                       or SecretRef())
+                       credentials=_key_pair(resolution, s3["credentials"], (*s3_path, "credentials"),
+                                             ("accessKeyKey", "accesskey"), ("secretKeyKey", "secretkey"),
+                                             ("accessKey", "secretKey")))
             if s3
             else None,
         ),
@@ -385,6 +410,61 @@ def build(resolution: Resolution) -> Profile:
         ),
         digest=digest(data),
         resolved=_frozen(data),
+        argo_workflows=_argo_workflows(resolution, argo),
+        monitoring=Monitoring(prometheus=spec.get("monitoring", {}).get("prometheus", "none"),
+                              service_monitor_labels=_frozen(spec.get("monitoring", {}).get("serviceMonitorLabels",
+                                                                                           {}))),
+    )
+
+
+def _key_pair(resolution: Resolution, raw: Mapping[str, Any], path: JsonPath, first: tuple[str, str],
+              second: tuple[str, str], sealed_names: tuple[str, str]) -> KeyPair:
+    """Two secret values from ``{existingSecret, <first key>, <second key>}`` or ``{sealed: {a, b}}``."""
+    sealed = raw.get("sealed")
+    if sealed:
+        values = tuple(_secret_value(resolution, sealed[name], (*path, "sealed", name)) for name in sealed_names)
+        assert values[0] is not None and values[1] is not None
+        return KeyPair(existing_secret=None, keys=(first[1], second[1]), sealed=(values[0], values[1]))
+    return KeyPair(existing_secret=raw.get("existingSecret"),
+                   keys=(raw.get(first[0], first[1]), raw.get(second[0], second[1])))
+
+
+def _argo_workflows(resolution: Resolution, argo: Mapping[str, Any]) -> ArgoWorkflows:
+    sso = argo.get("sso", {})
+    rbac = sso.get("rbac", {})
+    archive = argo.get("archive", {})
+    database = archive.get("database")
+    path: JsonPath = ("spec", "argoWorkflows", "archive", "database")
+
+    def subjects(raw: Mapping[str, Any] | None) -> ArgoSubjects:
+        raw = raw or {}
+        return ArgoSubjects(users=tuple(raw.get("users", ())), groups=tuple(raw.get("groups", ())))
+
+    return ArgoWorkflows(
+        host=argo.get("host"),
+        path=argo.get("path", "/argo/"),
+        client_tokens=argo.get("clientTokens", False),
+        session_expiry=sso.get("sessionExpiry", "10h"),
+        rbac=ArgoRBAC(admin=subjects(rbac.get("admin")), read_only=subjects(rbac.get("readOnly")),
+                      others=rbac.get("others", "none")),
+        archive=Archive(
+            enabled=archive.get("enabled", False),
+            ttl=archive.get("ttl", "30d"),
+            database=ArchiveDatabase(
+                type=database["type"], host=database["host"],
+                port=int(database.get("port", 5432 if database["type"] == "postgresql" else 3306)),
+                database=database["database"], table_name=database.get("tableName", "argo_workflows"),
+                ssl=database.get("ssl", False),
+                credentials=_key_pair(resolution, database["credentials"], (*path, "credentials"),
+                                      ("usernameKey", "username"), ("passwordKey", "password"),
+                                      ("username", "password")),
+            )
+            if database
+            else None,
+        ),
+        metrics=argo.get("metrics", True),
+        gitops=argo.get("gitops", {}).get("enabled", True),
+        gitops_namespace=argo.get("gitops", {}).get("namespace"),
     )
 
 

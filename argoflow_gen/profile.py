@@ -227,18 +227,83 @@ class Notebooks:
 
 
 @dataclass(frozen=True)
+class KeyPair:
+    """Two secret values that belong together (an access key pair, a database user): the keys of a Secret the
+    user creates, or two values sealed at render time."""
+
+    existing_secret: str | None
+    keys: tuple[str, str]  # the two keys, in that Secret or in the sealed one
+    sealed: tuple[SecretValue, SecretValue] | None = None
+
+
+@dataclass(frozen=True)
 class S3Store:
     endpoint: str
     bucket: str
     region: str
     insecure: bool
-    credentials: SecretRef
+    credentials: KeyPair
 
 
 @dataclass(frozen=True)
 class Pipelines:
     mode: str
     s3: S3Store | None
+
+
+@dataclass(frozen=True)
+class ArgoSubjects:
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.groups)
+
+
+@dataclass(frozen=True)
+class ArgoRBAC:
+    admin: ArgoSubjects = field(default_factory=ArgoSubjects)
+    read_only: ArgoSubjects = field(default_factory=ArgoSubjects)
+    others: str = "none"  # none | read-only
+
+
+@dataclass(frozen=True)
+class ArchiveDatabase:
+    type: str  # postgresql | mysql
+    host: str
+    port: int
+    database: str
+    table_name: str
+    ssl: bool
+    credentials: KeyPair
+
+
+@dataclass(frozen=True)
+class Archive:
+    enabled: bool = False
+    ttl: str = "30d"
+    database: ArchiveDatabase | None = None  # None: Kubeflow Pipelines' MySQL
+
+
+@dataclass(frozen=True)
+class ArgoWorkflows:
+    """spec.argoWorkflows: the Argo Server and UI next to the controller Kubeflow Pipelines runs."""
+
+    host: str | None = None
+    path: str = "/argo/"
+    client_tokens: bool = False
+    session_expiry: str = "10h"
+    rbac: ArgoRBAC = field(default_factory=ArgoRBAC)
+    archive: Archive = field(default_factory=Archive)
+    metrics: bool = True
+    gitops: bool = True
+    gitops_namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    prometheus: str = "none"  # none | annotations | serviceMonitor
+    service_monitor_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -282,3 +347,5 @@ class Profile:
     extra_applications: tuple[ExtraApplication, ...]
     digest: str  # sha256 of the resolved profile, as recorded in the lock file
     resolved: Mapping[str, Any]  # the resolved profile data (frozen), as recorded for regeneration
+    argo_workflows: ArgoWorkflows = field(default_factory=ArgoWorkflows)
+    monitoring: Monitoring = field(default_factory=Monitoring)

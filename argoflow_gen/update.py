@@ -15,7 +15,7 @@ from typing import Any
 from .errors import SecretError, UpdateError
 from .loader import load_profile
 from .merge import merge_file
-from .render import render
+from .rendering import render
 from .tree import Tree
 from .writer import (
     LOCK_FILE,

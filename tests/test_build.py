@@ -10,7 +10,7 @@ import pytest
 
 from argoflow_gen.catalog import VERSIONS, release
 from argoflow_gen.loader import load_profile
-from argoflow_gen.render import render
+from argoflow_gen.rendering import render
 
 from .conftest import Kustomize, load_yaml_documents
 

@@ -26,7 +26,7 @@ from argoflow_gen.diff.command import diff_command
 from argoflow_gen.diff.remote import Remote, parse_remote
 from argoflow_gen.errors import DiffError
 from argoflow_gen.loader import load_profile
-from argoflow_gen.render import render
+from argoflow_gen.rendering import render
 
 ROOT = Path(__file__).resolve().parent.parent
 KUSTOMIZE_OFFLINE = ROOT.parent / "shared" / "upstream" / "kustomize-offline"

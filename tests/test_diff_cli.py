@@ -16,7 +16,7 @@ from argoflow_gen.cli import cli
 from argoflow_gen.diff import MARKER
 from argoflow_gen.diff.command import diff_command
 from argoflow_gen.loader import load_profile
-from argoflow_gen.render import render
+from argoflow_gen.rendering import render
 
 IMAGES = "spec.notebooks.images=[ghcr.io/example/jupyter-scipy:v2.0.0, ghcr.io/example/jupyter-pytorch:v2.0.0]"
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from argoflow_gen.cli import cli
 from argoflow_gen.diff.command import diff_command
 from argoflow_gen.loader import load_profile
-from argoflow_gen.render import render
+from argoflow_gen.rendering import render
 
 IMAGES = "spec.notebooks.images=[ghcr.io/example/jupyter-scipy:v2.0.0]"
 COMMIT = re.compile(r"\(([0-9a-f]{12})\)")

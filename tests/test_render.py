@@ -15,7 +15,7 @@ import pytest
 from argoflow_gen.catalog import VERSIONS
 from argoflow_gen.layers import preset_names
 from argoflow_gen.loader import load_profile
-from argoflow_gen.render import render
+from argoflow_gen.rendering import render
 from argoflow_gen.tree import Tree
 from argoflow_gen.writer import LOCK_FILE, PRISTINE
 

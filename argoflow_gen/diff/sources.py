@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import DiffError
 from ..loader import load_profile
-from ..render import render
+from ..rendering import render
 from ..writer import LOCK_FILE, STATE_DIR, classify
 from .remote import git_environment
 

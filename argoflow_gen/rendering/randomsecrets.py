@@ -177,10 +177,12 @@ def job_manifests(ctx: Context, job_name: str, namespace: str, secrets: list[Ran
 
 
 def provide(ctx: Context, folder: Folder, job_name: str, namespace: str, secrets: list[RandomSecret],
-            own_namespace: str | None = None) -> None:
-    """Make ``secrets`` exist for the component in ``folder``, the way the profile chooses."""
-    for secret in secrets:
-        replace_upstream(folder, secret, own_namespace if secret is secrets[0] else None)
+            own_namespace: str | None = None, *, upstream: bool = True) -> None:
+    """Make ``secrets`` exist for the component in ``folder``, the way the profile chooses. ``upstream``:
+    the Secrets replace upstream objects with published values, which leave the build."""
+    if upstream:
+        for secret in secrets:
+            replace_upstream(folder, secret, own_namespace if secret is secrets[0] else None)
     if ctx.profile.secrets.random_secrets == "sealed":
         from .sealed import seal_random
 

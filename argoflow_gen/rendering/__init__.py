@@ -8,9 +8,19 @@ from .. import __version__
 from ..lockfile import Lock, format_lock
 from ..profile import Profile, thaw
 from ..tree import Tree
-from ..writer import LOCK_FILE, PRISTINE, PROFILE_RECORD, pristine_text, sha256
+from ..writer import LOCK_FILE, PRISTINE, PROFILE_RECORD, STATE_IGNORE, STATE_IGNORE_TEXT, pristine_text, sha256
 from ..yamlio import dump
-from . import argocd, auth, docs, ingress, notebooks, storage, userprofiles  # noqa: F401 - they register customizers
+from . import (  # noqa: F401 - they register customizers
+    argocd,
+    argoworkflows,
+    auth,
+    docs,
+    ingress,
+    notebooks,
+    storage,
+    userprofiles,
+    workflowcontroller,
+)
 from .applications import argocd_app, component_apps, write_applications
 from .components import build_folders, write_folders
 from .context import Context
@@ -35,6 +45,7 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
         "# The resolved profile of this render (every layer merged, every default filled); do not edit.\n"
         + dump(thaw(profile.resolved))
     )
+    ctx.files[STATE_IGNORE] = STATE_IGNORE_TEXT
     ctx.files[PRISTINE] = pristine_text(ctx.files)
     lock = Lock(
         generator=f"argoflow-gen {__version__}",

@@ -42,7 +42,8 @@ def build_folders(ctx: Context) -> None:
         folder.resources.extend(ctx.release.remote(path) for path in spec.paths_for(component.options))
         ctx.folders[component.id] = folder
     for component_id, folder in ctx.folders.items():
-        for customize in CUSTOMIZERS.get(component_id, []):
+        # a fixed order (module, then function), whatever order the modules were imported in
+        for customize in sorted(CUSTOMIZERS.get(component_id, []), key=lambda f: (f.__module__, f.__name__)):
             customize(ctx, folder)
         _escape_hatches(ctx.profile.kubeflow.components[component_id], folder)
 

@@ -66,6 +66,10 @@ def dex_config(ctx: Context) -> dict[str, Any]:
         "redirectURIs": ["/oauth2/callback"],
         "name": "Kubeflow",
     }]
+    if ctx.profile.kubeflow.on("argo-workflows"):
+        from .argoworkflows import dex_static_client
+
+        config["staticClients"].append(dex_static_client(ctx.profile))
     if auth.oidc:
         scheme = "https" if ctx.tls else "http"
         host = ctx.profile.ingress.domain or "localhost"
