@@ -128,7 +128,7 @@ def resolve(sources: Iterable[str | Path], overrides: Iterable[str] = ()) -> Res
     merged = merge(layers_of(sources, overrides))
     problems = schema.validate(merged)
     if problems:
-        _raise(problems, merged)
+        _raise([*problems, *_rules_despite(problems, merged)], merged)
     data, _filled = schema.with_defaults(merged.data)
     spec = data["spec"]
     _complete(spec)
@@ -137,6 +137,25 @@ def resolve(sources: Iterable[str | Path], overrides: Iterable[str] = ()) -> Res
     if problems:
         _raise(problems, merged)
     return Resolution(data=data, merged=merged)
+
+
+def _rules_despite(found: Sequence[schema.Problem], merged: Merged) -> list[schema.Problem]:
+    """The cross-field problems of data that already has schema problems, so that every problem is reported
+    at once. Rules assume schema-valid data: any rule that trips over the invalid parts is skipped, and a
+    problem at or around a path the schema already reported is left out (it would only echo it)."""
+    try:
+        data, _filled = schema.with_defaults(merged.data)
+        spec = data["spec"]
+        _complete(spec)
+        problems = rules.check(spec, merged.data.get("spec", {}))
+    except Exception:  # the schema problems are reported either way
+        return []
+    reported = [problem.path for problem in found]
+
+    def overlaps(path: JsonPath) -> bool:
+        return any(path[:len(other)] == other or other[:len(path)] == path for other in reported)
+
+    return [problem for problem in problems if not overlaps(problem.path)]
 
 
 def _complete(spec: dict[str, Any]) -> None:
