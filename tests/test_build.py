@@ -189,3 +189,18 @@ def test_no_upstream_default_secret_survives_the_build(tmp_path: Path, kustomize
             built = kustomize.build(folder)
             for value in defaults:
                 assert value not in built, f"{value} in {folder.name} at {version}"
+
+
+@pytest.mark.parametrize("version", ["v2.14.21", "v3.5.1"])
+def test_argocd_install_builds_in_both_releases_and_ha(version: str, tmp_path: Path, kustomize: Kustomize) -> None:
+    for ha in ("false", "true"):
+        tree = render(load_profile("preset:minimal", overrides=[f"spec.argocd.version={version}",
+                                                                 f"spec.argocd.ha={ha}"]))
+        root = write(tree, tmp_path / f"fork-{ha}")
+        built = kustomize.build_objects(root / "argocd" / "base")
+        names = {(d["kind"], d["metadata"]["name"]) for d in built}
+        assert ("Namespace", "argocd") in names
+        config = next(d for d in built if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "argocd-cm")
+        assert "resource.customizations.health.argoproj.io_Application" in config["data"]
+        assert (("StatefulSet", "argocd-redis-ha-server") in names) == (ha == "true")
+        assert all(d["metadata"].get("namespace", "argocd") == "argocd" for d in built if d["kind"] != "Namespace")
