@@ -306,6 +306,11 @@ def _key(value: Any) -> str:
 
 def _atom(value: Any) -> str | None:
     """The one-line form of a scalar or an empty collection; None for anything that needs a block."""
+    kind = type(value)
+    if kind is str:  # the common cases first: this runs for every value written
+        return None if "\n" in value and not _BLOCK_UNSAFE.search(value) else scalar(value)
+    if kind is dict or kind is list:
+        return None if value else ("{}" if kind is dict else "[]")
     if value is None:
         return "null"
     if value is True:

@@ -27,6 +27,11 @@ class Folder:
         self.files[name] = header + "---\n".join(dump(document) for document in documents)
         self.resources.append(name)
 
+    def add_text(self, name: str, text: str) -> None:
+        """A file of manifests already written as YAML, listed as a resource of the kustomization."""
+        self.files[name] = text
+        self.resources.append(name)
+
     def add_patch(self, patch: Any, target: dict[str, Any] | None = None) -> None:
         """An inline patch: a strategic-merge mapping or a JSON 6902 list, written as YAML text."""
         text = patch if isinstance(patch, str) else dump(patch).rstrip("\n")

@@ -11,9 +11,11 @@ object store and Katib database passwords); the tree never keeps those. Two ways
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from ..yamlio import dump
 from .context import Context
 from .model import Folder
 
@@ -105,7 +107,16 @@ def _var(key: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in key)
 
 
-def job_manifests(ctx: Context, job_name: str, namespace: str, secrets: list[RandomSecret]) -> list[dict[str, Any]]:
+@functools.lru_cache(maxsize=64)
+def job_text(image: str, job_name: str, namespace: str, secrets: tuple[RandomSecret, ...]) -> str:
+    """The Job and its RBAC as YAML; the same for every profile of a release, so written once per process."""
+    comment = ("# Creates this component's random Secrets in the cluster if they are missing; "
+               "their values never land in git.\n")
+    return comment + "---\n".join(dump(document) for document in job_manifests(image, job_name, namespace,
+                                                                                list(secrets)))
+
+
+def job_manifests(image: str, job_name: str, namespace: str, secrets: list[RandomSecret]) -> list[dict[str, Any]]:
     """ServiceAccount, least-privilege Roles, and the Job that creates ``secrets`` if they are missing."""
     labels = {"app.kubernetes.io/name": job_name, "app.kubernetes.io/managed-by": "argoflow-gen"}
     rbac_annotations = {"argocd.argoproj.io/sync-wave": "-2"}
@@ -159,7 +170,7 @@ def job_manifests(ctx: Context, job_name: str, namespace: str, secrets: list[Ran
                                         "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [{
                         "name": "create-secrets",
-                        "image": ctx.release.job_image,
+                        "image": image,
                         "command": ["/bin/sh", "-c", _script(secrets)],
                         "env": [{"name": "HOME", "value": "/tmp"}],
                         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
@@ -188,7 +199,5 @@ def provide(ctx: Context, folder: Folder, job_name: str, namespace: str, secrets
 
         seal_random(ctx, folder, secrets)
         return
-    folder.add_manifests(f"{job_name}.yaml", job_manifests(ctx, job_name, namespace, secrets),
-                         "Creates this component's random Secrets in the cluster if they are missing; "
-                         "their values never land in git.")
+    folder.add_text(f"{job_name}.yaml", job_text(ctx.release.job_image, job_name, namespace, tuple(secrets)))
     ctx.generated_secrets.extend(f"{secret.namespace}/{secret.name}" for secret in secrets)
