@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import OutputError
-from .yamlio import dump, load
+from .yamlio import dump, load_all_plain
 
 HEADER = "# Written by argoflow-gen at every render; do not edit. `argoflow-gen status` reads it.\n"
 
@@ -41,7 +41,7 @@ def format_lock(lock: Lock) -> str:
 
 def parse_lock(text: str, file: str) -> Lock:
     try:
-        data = load(text, file).data
+        (data,) = load_all_plain(text)
         return Lock(
             generator=str(data["generator"]),
             kubeflow=str(data["kubeflow"]),

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,18 +122,41 @@ def read_previous(directory: Path) -> Previous | None:
     return Previous(files=parsed.files, seeds=parsed.seeds)
 
 
-def read_generated(directory: Path) -> dict[str, str]:
+class Generated(Mapping[str, str]):
+    """The generated files of an earlier render in a folder (as its lock lists them), by path, each read
+    only when asked for: a render needs a few of them (its sealed values), not all."""
+
+    def __init__(self, directory: Path, paths: Iterable[str]) -> None:
+        self.directory = directory
+        self.paths = tuple(paths)
+        self._read: dict[str, str | None] = {}
+
+    def _text(self, relative: str) -> str | None:
+        if relative not in self._read:
+            text = _current(self.directory / relative) if relative in self.paths else None
+            self._read[relative] = None if text is None or text.startswith("\0") else text
+        return self._read[relative]
+
+    def __getitem__(self, relative: str) -> str:
+        text = self._text(relative)
+        if text is None:
+            raise KeyError(relative)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return (relative for relative in self.paths if self._text(relative) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def read_generated(directory: Path) -> Mapping[str, str]:
     """The generated files of an earlier render in ``directory`` (as its lock lists them), by path."""
     directory = Path(directory)
     previous = read_previous(directory) if directory.is_dir() else None
     if previous is None:
         return {}
-    found = {}
-    for relative in [*previous.files, LOCK_FILE]:
-        text = _current(directory / relative)
-        if text is not None and not text.startswith("\0"):
-            found[relative] = text
-    return found
+    return Generated(directory, [*previous.files, LOCK_FILE])
 
 
 def _current(path: Path) -> str | None:
