@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -128,3 +130,28 @@ def unseal(private_key: Any, namespace: str, name: str, blob: bytes) -> bytes:
                      label=f"{namespace}/{name}".encode()),
     )
     return AESGCM(session).decrypt(b"\0" * 12, blob[2 + size:], None)
+
+
+class TextSnapshot(SingleFileSnapshotExtension):
+    """Snapshots kept as plain text files, one per test (error messages, listings)."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "txt"
+
+
+@pytest.fixture
+def text_snapshot(snapshot: Any) -> Any:
+    return snapshot.use_extension(TextSnapshot)
+
+
+@pytest.fixture
+def run() -> Any:
+    """Invoke `argoflow-gen diff ARGS...` through click's runner."""
+    from argoflow_gen.cli import cli
+
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, ["diff", *args], catch_exceptions=False)
+
+    return invoke

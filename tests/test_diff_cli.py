@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from argoflow_gen.cli import cli
 from argoflow_gen.diff import MARKER
-from argoflow_gen.diff.command import diff_command
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
 
@@ -29,17 +27,6 @@ def masked(text: str) -> str:
     return DIGEST.sub("sha256:<digest>", text)
 
 
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Run:
-    """Invoke `argoflow-gen diff ARGS...` (the command is registered here, as cli.py will register it)."""
-    if "diff" not in cli.commands:  # registered for this test only, as cli.py will register it for good
-        monkeypatch.setitem(cli.commands, "diff", diff_command)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, ["diff", *args], catch_exceptions=False)
-
-    return invoke
 
 
 def _formats(run: Run, *args: str) -> dict[str, Result]:

@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from argoflow_gen.cli import cli
-from argoflow_gen.diff.command import diff_command
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
 
@@ -25,16 +23,6 @@ DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 Run = Callable[..., Result]
 
 
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Run:
-    if "diff" not in cli.commands:  # registered for this test only, as cli.py will register it for good
-        monkeypatch.setitem(cli.commands, "diff", diff_command)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, ["diff", *args], catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from argoflow_gen.cli import cli
 from argoflow_gen.errors import Issue, ProfileError
@@ -33,15 +32,6 @@ PROMISED_PRESETS = {"minimal", "full", "private-repo-sealed", "letsencrypt", "ki
 #: one row of ``explain``: the dotted key, the value, and where it came from
 EXPLAIN_ROW = re.compile(r"(?P<path>\S+) +(?P<value>\S.*?)  # (?P<origin>\S+)")
 
-
-class TextSnapshot(SingleFileSnapshotExtension):
-    _write_mode = WriteMode.TEXT
-    file_extension = "txt"
-
-
-@pytest.fixture
-def text_snapshot(snapshot):
-    return snapshot.use_extension(TextSnapshot)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from argoflow_gen.cli import cli
 from argoflow_gen.layers import read_preset
@@ -33,15 +32,6 @@ LOCATED = re.compile(r"(?P<file>\S+?):(?P<line>[1-9][0-9]*):(?P<column>[1-9][0-9
 #: ``FILE: message``, only for a file named on the command line that cannot be opened at all.
 UNLOCATED = re.compile(r"(?P<file>\S+?): (?P<rest>\S.*)")
 
-
-class TextSnapshot(SingleFileSnapshotExtension):
-    _write_mode = WriteMode.TEXT
-    file_extension = "txt"
-
-
-@pytest.fixture
-def text_snapshot(snapshot):
-    return snapshot.use_extension(TextSnapshot)
 
 
 # ------------------------------------------------------------------------------------- generated cases
