@@ -10,7 +10,7 @@ import copy
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -75,16 +75,6 @@ class Merged:
                 return self.origins[probe]
             probe = probe[:-1]
         return DEFAULT
-
-    def key_origin(self, path: JsonPath) -> Origin:
-        probe = tuple(path)
-        while probe:
-            if probe in self.key_origins:
-                return self.key_origins[probe]
-            if probe in self.origins:
-                return self.origins[probe]
-            probe = probe[:-1]
-        return self.root
 
     @property
     def root(self) -> Origin:
@@ -318,7 +308,3 @@ def _record(layer: Layer, value: Any, path: JsonPath, origins: dict[JsonPath, Or
     if isinstance(value, list):
         for index, item in enumerate(value):
             _record(layer, item, (*path, index), origins, key_origins)
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

@@ -26,6 +26,9 @@ JOB_ANNOTATIONS = {
 }
 KEEP = {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"}
 RANDOM_LENGTH = 32
+#: What the restricted Pod Security Standard asks of a Job's container, beside running as non-root.
+RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                        "capabilities": {"drop": ["ALL"]}}
 
 
 @dataclass(frozen=True)
@@ -173,8 +176,7 @@ def job_manifests(image: str, job_name: str, namespace: str, secrets: list[Rando
                         "image": image,
                         "command": ["/bin/sh", "-c", _script(secrets)],
                         "env": [{"name": "HOME", "value": "/tmp"}],
-                        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                            "capabilities": {"drop": ["ALL"]}},
+                        "securityContext": RESTRICTED_CONTAINER,
                         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
                         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"},
                                       "limits": {"memory": "128Mi"}},

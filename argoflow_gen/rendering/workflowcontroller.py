@@ -29,7 +29,7 @@ from .argoworkflows import (
 from .components import customizes
 from .context import Context
 from .model import Folder
-from .randomsecrets import provide
+from .randomsecrets import RESTRICTED_CONTAINER, provide
 
 
 @customizes("pipelines")
@@ -221,8 +221,7 @@ def _archive_init(ctx: Context) -> list[dict[str, Any]]:
                      "image": kfp["image"],
                      "command": ["/bin/sh", "-c", _ARCHIVE_SCRIPT],
                      "env": env,
-                     "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                         "capabilities": {"drop": ["ALL"]}},
+                     "securityContext": RESTRICTED_CONTAINER,
                      "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
                      "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "256Mi"}},
                  }],
