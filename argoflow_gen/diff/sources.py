@@ -22,8 +22,9 @@ from pathlib import Path
 
 from ..errors import DiffError
 from ..loader import load_profile
+from ..planner import classify
 from ..rendering import render
-from ..writer import LOCK_FILE, STATE_DIR, classify
+from ..state import LOCK_FILE, STATE_DIR
 from .remote import git_environment
 
 WORKING_TREE = "working tree"

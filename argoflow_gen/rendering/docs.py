@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 
+from ..state import LOCK_FILE
 from ..templating import render_template
-from ..writer import LOCK_FILE
 from .argocd import BASE, PRIVATE
 from .context import Context, ExpectedSecret
 
