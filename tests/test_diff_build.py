@@ -23,7 +23,7 @@ from argoflow_gen.diff import (
     profile_pair,
 )
 from argoflow_gen.diff.command import diff_command
-from argoflow_gen.diff.remote import Remote, parse_remote
+from argoflow_gen.diff.remote import RefusedRemote, Remote, parse_remote
 from argoflow_gen.errors import DiffError
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
@@ -85,11 +85,33 @@ def run(monkeypatch: pytest.MonkeyPatch) -> Run:
     ("https://example.com/team/repo/base?ref=v1", None),  # where the repository ends is unknown
 ])
 def test_remote_references(entry: str, expected: Remote | None) -> None:
-    found = parse_remote(entry)
+    found = parse_remote(entry, allow_ssh=True)
     if expected is None:
         assert found is None
     else:
         assert found == Remote(entry, expected.url, expected.ref, expected.path)
+
+
+@pytest.mark.parametrize(("entry", "reason"), [
+    ("https://github.com/org/repo//base?ref=--upload-pack=touch%20/tmp/pwned", "is not a plain branch"),
+    ("https://github.com/org/repo//base?ref=-oProxyCommand=x", "is not a plain branch"),
+    ("file:///repo//../../../../etc/secret.yaml?ref=main", "the 'file' transport is refused"),
+    ("git::file:///srv/repo//base?ref=main", "the 'file' transport is refused"),
+    ("ext::sh -c touch% /tmp/pwned//base?ref=main", "spaces, control or shell characters"),
+    ("ext::ssh//base?ref=main", "getter is refused"),
+    ("http://example.com/org/repo.git//base?ref=main", "the 'http' transport is refused"),
+    ("git://example.com/org/repo.git//base?ref=main", "the 'git' transport is refused"),
+    ("https://github.com/org/repo//../../escape?ref=main", "leaves it"),
+    ("https://127.0.0.1/org/repo.git//base?ref=main", "not a DNS name"),
+    ("https://localhost.localdomain/org/repo.git//base?ref=main", "not a DNS name"),
+    ("https://user:token@github.com/org/repo//base?ref=main", "credentials in a remote URL"),
+    ("https://github.com/org/repo//base?ref=main&upload-pack=x", "not one kustomize reads"),
+    ("git@github.com:org/repo.git//deploy?ref=main", "ssh remotes are refused"),
+    ("https://github.com/org/repo//base?ref=a..b", "is not a plain branch"),
+])
+def test_hostile_remote_references_are_refused(entry: str, reason: str) -> None:
+    with pytest.raises(RefusedRemote, match=re.escape(reason)):
+        parse_remote(entry)
 
 
 # ------------------------------------------------------------------------------------------------ builds

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .escape import md_code, md_text, visible
 from .model import REPOSITORY, Counts, Diff, FieldChange, FileChange, Masked, ResourceChange, title
 from .show import dump_value, inline, plain
 
@@ -86,7 +87,7 @@ def _text_diff(old: str, new: str, context: int) -> list[str]:
 
 def field_lines(change: FieldChange, context: int = 3) -> list[str]:
     """One field change as diff-like lines: ``@@ path @@``, then ``-``/``+`` lines or a ``!`` note."""
-    lines = [f"@@ {change.path} @@"]
+    lines = [f"@@ {visible(change.path)} @@"]
     if change.status == "re-sealed":
         lines.append(f"! re-sealed: the ciphertext changed ({_size(change.old)} -> {_size(change.new)})")
     elif change.status == "reordered":
@@ -144,21 +145,22 @@ def _paint(line: str, color: bool) -> str:
 
 def format_text(diff: Diff, context: int = 3, color: bool = False) -> str:
     """A report for a terminal: per group, files with unified diffs, or (built) resources with field diffs."""
-    out: list[str] = [f"argoflow-gen diff: {diff.old_label} -> {diff.new_label}"]
+    out: list[str] = [f"argoflow-gen diff: {visible(diff.old_label)} -> {visible(diff.new_label)}"]
+    out += [_paint(f"! SECURITY: {visible(finding)}", color) for finding in diff.findings]
     if not diff.has_differences:
         out.append("No differences.")
     for group in diff.groups():
-        out += ["", _paint(f"# {title(group)}: {_group_summary(diff, group)}", color)]
+        out += ["", _paint(f"# {visible(title(group))}: {_group_summary(diff, group)}", color)]
         for change in diff.files_of(group):
             if change.status == "formatting":
-                out.append(f"= {change.path}: {_FORMATTING}")
+                out.append(f"= {visible(change.path)}: {_FORMATTING}")
                 continue
-            out.append(_paint(f"{_symbol(change.status)} {change.path}" + (f" {_STATE}" if change.state else ""),
-                              color))
+            state = f" {_STATE}" if change.state else ""
+            out.append(_paint(f"{_symbol(change.status)} {visible(change.path)}{state}", color))
             if not diff.built and not change.state:  # with the resources shown, a file is only named
                 out += [_paint(line, color) for line in _file_lines(change, context)]
         for resource in diff.resources_of(group):
-            out.append(_paint(f"{_symbol(resource.status)} {resource.key}", color))
+            out.append(_paint(f"{_symbol(resource.status)} {visible(str(resource.key))}", color))
             out += ["  " + _paint(line, color) for line in resource_lines(resource, context)]
     out += ["", _summary_line(diff)]
     return "\n".join(out) + "\n"
@@ -169,7 +171,8 @@ def _summary_line(diff: Diff) -> str:
     if diff.built:
         parts.append(_counts_text(diff.resource_counts(), "resources"))
     if diff.not_built:
-        parts.append("not built: " + ", ".join(f"{item.application} ({item.reason})" for item in diff.not_built))
+        parts.append("not built: " + ", ".join(f"{visible(item.application)} ({visible(item.reason)})"
+                                               for item in diff.not_built))
     return "; ".join(parts)
 
 
@@ -183,12 +186,12 @@ def _fence(lines: Iterable[str], language: str = "diff") -> str:
     return f"{ticks}{language}\n{body}\n{ticks}\n"
 
 
+_md_code = md_code
+
+
 def _code(text: str) -> str:
-    return f"<code>{html.escape(text)}</code>"
-
-
-def _md_code(text: str) -> str:
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
+    """A code span inside HTML (a ``<summary>``), where markdown is not read."""
+    return f"<code>{md_text(text)}</code>"
 
 
 def _cell(counts: Counts) -> str:
@@ -199,6 +202,9 @@ def _cell(counts: Counts) -> str:
 def _markdown_head(diff: Diff) -> str:
     lines = [MARKER, "### argoflow-gen diff", "",
              f"{_md_code(diff.old_label)} → {_md_code(diff.new_label)}", ""]
+    if diff.findings:
+        lines += ["> [!CAUTION]", "> **Security findings**: review these before merging.",
+                  *(f"> - {md_text(finding)}" for finding in diff.findings), ""]
     if not diff.has_differences:
         lines += ["**No differences.**", ""]
     else:
@@ -217,7 +223,7 @@ def _markdown_head(diff: Diff) -> str:
             lines.append(row)
         lines.append("")
     if diff.not_built:
-        lines += ["Not built: " + ", ".join(f"{_md_code(item.application)} ({item.reason})"
+        lines += ["Not built: " + ", ".join(f"{_md_code(item.application)} ({md_text(item.reason)})"
                                             for item in diff.not_built), ""]
     return "\n".join(lines) + "\n"
 
@@ -309,6 +315,7 @@ def format_json(diff: Diff) -> str:
         "old": diff.old_label,
         "new": diff.new_label,
         "differences": diff.has_differences,
+        "findings": list(diff.findings),
         "built": diff.built,
         "summary": {
             "files": _counts_json(diff.file_counts()),

@@ -178,6 +178,7 @@ class Diff:
     built: bool = False
     old_label: str = "old"
     new_label: str = "new"
+    findings: tuple[str, ...] = ()  # security findings (a sealed value sealed by someone else): shown first
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", tuple(sorted(self.files, key=lambda change: change.path)))
@@ -187,7 +188,7 @@ class Diff:
 
     @property
     def has_differences(self) -> bool:
-        return bool(self.files or self.applications)
+        return bool(self.files or self.applications or self.findings)
 
     def with_resources(self, resources: Diff) -> Diff:
         """This file-level diff with the resource level of ``resources`` added."""

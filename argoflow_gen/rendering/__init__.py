@@ -68,6 +68,7 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
         files={path: sha256(text) for path, text in ctx.files.items()},
         seeds={path: sha256(text) for path, text in ctx.seeds.items()},
         sealed=ctx.sealed_digests,
+        rotation=ctx.previous_rotation + (1 if rotate_secrets and ctx.sealed_digests else 0),
     )
     ctx.files[LOCK_FILE] = format_lock(lock)
     return Tree(files=dict(sorted(ctx.files.items())), seeds=dict(sorted(ctx.seeds.items())),

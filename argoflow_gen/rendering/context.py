@@ -38,6 +38,7 @@ class Context:
     sealed_digests: dict[str, SealedEntry] = field(default_factory=dict)
     previous: Mapping[str, str] = field(default_factory=dict)  # files of the previous render, by path
     previous_sealed: Mapping[str, SealedEntry] = field(default_factory=dict)  # its lock's sealed digests
+    previous_rotation: int = 0
     rotate_secrets: bool = False
     read_secrets: bool = True  # False: never read a secret input; carry on every sealed value bound to the lock
     create_lock_key: bool = False  # whether a missing lock key may be made (by commands that write)
@@ -52,12 +53,14 @@ class Context:
            read_secrets: bool = True, create_lock_key: bool = False) -> Context:
         previous = previous or {}
         sealed: Mapping[str, SealedEntry] = {}
+        rotation = 0
         lock_text = previous.get(LOCK_FILE)
         if lock_text:
-            sealed = parse_lock(lock_text, LOCK_FILE).sealed
+            lock = parse_lock(lock_text, LOCK_FILE)
+            sealed, rotation = lock.sealed, lock.rotation
         return cls(profile=profile, release=release(profile.kubeflow.version), previous=previous,
-                   previous_sealed=sealed, rotate_secrets=rotate_secrets, read_secrets=read_secrets,
-                   create_lock_key=create_lock_key)
+                   previous_sealed=sealed, previous_rotation=rotation, rotate_secrets=rotate_secrets,
+                   read_secrets=read_secrets, create_lock_key=create_lock_key)
 
     def lock_key(self) -> bytes | None:
         """The user's lock key (``argoflow_gen.lockkey``), looked up once per render."""

@@ -39,6 +39,7 @@ class Lock:
     files: Mapping[str, str] = field(default_factory=dict)
     seeds: Mapping[str, str] = field(default_factory=dict)
     sealed: Mapping[str, SealedEntry] = field(default_factory=dict)
+    rotation: int = 0  # how many times the sealed random values were rotated on purpose (--rotate-secrets)
 
 
 def format_lock(lock: Lock) -> str:
@@ -49,6 +50,8 @@ def format_lock(lock: Lock) -> str:
         "files": dict(sorted(lock.files.items())),
         "seeds": dict(sorted(lock.seeds.items())),
     }
+    if lock.rotation:
+        document["rotation"] = str(lock.rotation)
     if lock.sealed:
         document["sealed"] = {place: {"input": entry.input, "ciphertext": entry.ciphertext}
                               for place, entry in sorted(lock.sealed.items())}
@@ -96,6 +99,9 @@ def parse_lock(text: str, file: str) -> Lock:
                                                      file))
     for key in ("generator", "kubeflow"):
         _text(data.get(key), key, file)
+    rotation = _text(data.get("rotation", "0"), "rotation", file)
+    if not rotation.isdigit() or len(rotation) > 9:
+        raise StateError(f"{file}: rotation is not a number", hint="restore the lock from git")
     return Lock(
         generator=data["generator"],
         kubeflow=data["kubeflow"],
@@ -104,4 +110,5 @@ def parse_lock(text: str, file: str) -> Lock:
         files=paths["files"],
         seeds=paths["seeds"],
         sealed=sealed,
+        rotation=int(rotation),
     )
