@@ -126,6 +126,15 @@ def _merge_list(base: list[Any], ours: Any, theirs: list[Any]) -> Any:
     base_by = {ident(item): item for item in base}
     theirs_by = {ident(item): item for item in theirs}
     ours_ids = [ident(item) for item in ours]
+    if key is None:
+        # Items without a merge key are known only by their value: an item that both sides changed shows
+        # up as removed on each side, with a new item added on each. Keeping both would keep the user's
+        # stale copy beside the new one, silently: that is a conflict.
+        removed_by_both = set(base_by) - set(ours_ids) - set(theirs_by)
+        added_by_ours = set(ours_ids) - set(base_by) - set(theirs_by)
+        added_by_theirs = set(theirs_by) - set(base_by) - set(ours_ids)
+        if removed_by_both and added_by_ours and added_by_theirs:
+            raise _Conflict
     result: list[Any] = []
     for item, item_id in zip(list(ours), ours_ids, strict=True):
         if item_id in theirs_by:

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from .escape import visible
+
 FileStatus = Literal["added", "removed", "changed", "formatting"]
 ResourceStatus = Literal["added", "removed", "changed"]
 FieldStatus = Literal["added", "removed", "changed", "reordered", "re-sealed"]
@@ -76,8 +78,8 @@ class FileChange:
         old = (self.old or "").splitlines()
         new = (self.new or "").splitlines()
         return list(difflib.unified_diff(
-            old, new, fromfile="/dev/null" if self.old is None else f"a/{self.path}",
-            tofile="/dev/null" if self.new is None else f"b/{self.path}", n=max(context, 0), lineterm=""))
+            old, new, fromfile="/dev/null" if self.old is None else f"a/{visible(self.path)}",
+            tofile="/dev/null" if self.new is None else f"b/{visible(self.path)}", n=max(context, 0), lineterm=""))
 
     @property
     def line_counts(self) -> tuple[int, int]:

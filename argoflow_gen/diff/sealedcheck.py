@@ -76,7 +76,7 @@ def findings(old: Mapping[str, str], new: Mapping[str, str]) -> tuple[str, ...]:
         if old_lock is None or place not in before or before[place][1] == ciphertext:
             continue
         previous = old_lock.sealed.get(place)
-        rotated = new_lock.rotation > old_lock.rotation and entry.input.startswith("random:")
+        rotated = new_lock.rotation > old_lock.rotation  # --rotate-secrets seals every value again
         if previous is not None and previous.input == entry.input and not rotated:
             found.append(f"{file}: the sealed value {place} changed while its input did not (and no rotation "
                          "was asked for): check who sealed it")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from ..state import LOCK_FILE
-from ..templating import render_template
+from ..templating import markdown_text, render_template
 from .argocd import BASE, PRIVATE
 from .context import Context, ExpectedSecret
 
@@ -59,7 +59,7 @@ def write(ctx: Context) -> None:
     ctx.files["README.md"] = render_template(
         "fork-README.md.j2",
         profile=profile,
-        description=" ".join(profile.description.split()) or "A Kubeflow platform deployed with Argo CD.",
+        description=markdown_text(profile.description) or "A Kubeflow platform deployed with Argo CD.",
         version=profile.kubeflow.version,
         components=components,
         install_folder=PRIVATE if sealed_repo else BASE,
