@@ -73,10 +73,10 @@ def test_a_ref_cannot_run_a_command_in_ci(world: World, tmp_path: Path, transpor
     _pull_request(world, tmp_path, {"dex/kustomization.yaml": _with_resource(_dex(tmp_path), entry)})
     before = world.sentinel()
     result = _diff(world, "--format", "markdown")
+    assert not marker.exists()  # the command never ran
+    assert world.sentinel() == before
     assert result.exit_code == 2, result.output
     assert "refusing to build" in result.stderr
-    assert not marker.exists()
-    assert world.sentinel() == before
 
 
 def test_ssh_is_refused_unless_asked_for(world: World, tmp_path: Path) -> None:

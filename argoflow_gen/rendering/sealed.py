@@ -162,11 +162,12 @@ def _reusable(ctx: Context, file: str, place: str, ciphertext: str, fingerprint:
     assert fingerprint is not None
     if value is None:
         return entry.input == f"random:{fingerprint[:16]}"
-    if isinstance(value, bytes):
-        return entry.input == _literal_digest(fingerprint, place, value)
+    plain = value if isinstance(value, bytes) else None
+    if entry.input.startswith("scrypt:"):  # a lock written before the lock key: checked once, then replaced
+        return entry.input == _legacy_digest(fingerprint, place, plain or _value(ctx, place, value))
+    if plain is not None:
+        return entry.input == _literal_digest(fingerprint, place, plain)
     plain = _value(ctx, place, value)
-    if entry.input.startswith("scrypt:"):
-        return entry.input == _legacy_digest(fingerprint, place, plain)
     key = ctx.lock_key()
     if key is None:
         ctx.warnings.append(f"{place}: sealed again: without a lock key its input cannot be compared with the one "
