@@ -16,6 +16,20 @@ from argoflow_gen.cli import cli
 
 BASE = ["preset:minimal", "--set", "spec.repo.url=https://github.com/acme/kf.git"]
 
+#: A private fork whose credentials and random values are sealed: format with password= and certificate=.
+SEALED_PROFILE = """\
+apiVersion: argoflow-gen/v1alpha1
+kind: Profile
+metadata: {{name: sealed}}
+extends: [preset:minimal]
+spec:
+  repo:
+    url: https://github.com/acme/private.git
+    private: true
+    credentials: {{sealed: {{type: https, username: {{env: GIT_USER}}, password: {{file: {password}}}}}}}
+  secrets: {{certificate: {certificate}, randomSecrets: sealed}}
+"""
+
 
 def invoke(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args))

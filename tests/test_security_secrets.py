@@ -16,20 +16,7 @@ import pytest
 from argoflow_gen.state import LOCK_FILE, parse_lock
 
 from .conftest import load_yaml_documents, unseal
-from .hostile import invoke
-
-PROFILE = """\
-apiVersion: argoflow-gen/v1alpha1
-kind: Profile
-metadata: {{name: sealed}}
-extends: [preset:minimal]
-spec:
-  repo:
-    url: https://github.com/acme/private.git
-    private: true
-    credentials: {{sealed: {{type: https, username: {{env: GIT_USER}}, password: {{file: {password}}}}}}}
-  secrets: {{certificate: {certificate}, randomSecrets: sealed}}
-"""
+from .hostile import SEALED_PROFILE, invoke
 
 
 @pytest.fixture
@@ -41,7 +28,7 @@ def lab(tmp_path: Path, sealing_keys: tuple[Any, Path], monkeypatch: pytest.Monk
 
 
 def _profile(lab: Path, certificate: Path, password: str = "password.txt") -> str:
-    (lab / "sealed.yaml").write_text(PROFILE.format(password=password, certificate=certificate))
+    (lab / "sealed.yaml").write_text(SEALED_PROFILE.format(password=password, certificate=certificate))
     return str(lab / "sealed.yaml")
 
 

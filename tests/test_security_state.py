@@ -18,7 +18,7 @@ import pytest
 
 from argoflow_gen.state import sha256
 
-from .hostile import BASE, World, commit_all, git, invoke
+from .hostile import BASE, SEALED_PROFILE, World, commit_all, git, invoke
 
 STATE = ".argoflow-gen"
 
@@ -218,17 +218,7 @@ def test_status_re_renders_a_sealed_profile_without_reading_its_inputs(tmp_path:
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _key, certificate = sealing_keys
     profile = tmp_path / "sealed.yaml"
-    profile.write_text(f"""apiVersion: argoflow-gen/v1alpha1
-kind: Profile
-metadata: {{name: sealed}}
-extends: [preset:minimal]
-spec:
-  repo:
-    url: https://github.com/acme/private.git
-    private: true
-    credentials: {{sealed: {{type: https, username: {{env: GIT_USER}}, password: {{file: token.txt}}}}}}
-  secrets: {{certificate: {certificate}, randomSecrets: sealed}}
-""")
+    profile.write_text(SEALED_PROFILE.format(password="token.txt", certificate=certificate))
     (tmp_path / "token.txt").write_text("ghp_secret")
     monkeypatch.setenv("GIT_USER", "robot")
     fork = tmp_path / "fork"
