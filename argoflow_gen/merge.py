@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .process import run
 
 _LITERAL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=")
 MERGE_KEYS = ("name", "path", "containerPort", "mountPath", "key", "ip", "type", "topologyKey", "devicePath")
@@ -232,16 +233,16 @@ def merge_text(base: str, ours: str, theirs: str, path: str) -> tuple[str, bool]
             file = Path(folder) / name
             file.write_text(text, encoding="utf-8")
             files.append(str(file))
-        result = subprocess.run(
+        result = run(
             ["git", "merge-file", "-p", "-L", f"{path} (yours)", "-L", f"{path} (last render)",
-             "-L", f"{path} (new render)", *files],
-            capture_output=True, text=True, check=False,
+             "-L", f"{path} (new render)", "--", *files],
+            timeout=120,
         )
-    if result.returncode < 0 or result.returncode > 127:
+    if result.returncode < 0 or result.returncode > 127 or result.timed_out or result.overflowed:
         from .errors import UpdateError
 
-        raise UpdateError(f"git merge-file failed on {path}: {result.stderr.strip()}")
-    return result.stdout, result.returncode > 0
+        raise UpdateError(f"git merge-file failed on {path}: {result.error_text()}")
+    return result.stdout.decode("utf-8", "replace"), result.returncode > 0
 
 
 def merge_file(path: str, base: str, ours: str, theirs: str) -> Merged:

@@ -6,7 +6,6 @@ The base of every three-way merge is the pristine copy of the last render that t
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from .errors import ArgoflowError, StateError, UpdateError
 from .loader import load_profile
 from .merge import merge_file
 from .planner import read_generated
+from .process import run
 from .profile import Profile
 from .rendering import render
 from .state import (
@@ -69,15 +69,13 @@ class UpdateResult:
 def _git_dirty(directory: Path) -> list[str] | None:
     """Uncommitted changes under ``directory`` if it is in a git work tree; None if it is not."""
     try:
-        inside = subprocess.run(["git", "-C", str(directory), "rev-parse", "--is-inside-work-tree"],
-                                capture_output=True, text=True, check=False)
+        inside = run(["git", "-C", str(directory), "rev-parse", "--is-inside-work-tree"], timeout=60)
     except FileNotFoundError:
         return None
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
         return None
-    status = subprocess.run(["git", "-C", str(directory), "status", "--porcelain", "--", "."],
-                            capture_output=True, text=True, check=False)
-    return [line for line in status.stdout.splitlines() if line.strip()]
+    status = run(["git", "-C", str(directory), "status", "--porcelain", "--", "."], timeout=120)
+    return [line for line in status.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
 
 
 def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,

@@ -10,6 +10,7 @@ import base64
 import os
 import re
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +251,7 @@ def test_the_fork_readme_carries_no_raw_html_or_terminal_escapes(tmp_path: Path)
 def test_the_pr_workflow_edits_only_its_own_comment(tmp_path: Path) -> None:
     assert invoke("render", *BASE, "-o", str(tmp_path / "fork")).exit_code == 0
     workflow = (tmp_path / "fork" / ".github" / "workflows" / "argoflow-gen-diff.yaml").read_text()
-    assert 'select(.user.login == "github-actions[bot]" and .user.type == "Bot")' in workflow
+    assert 'select(.user.login == "github-actions[bot]" and .user.type == "Bot" and' in workflow
     assert "pull_request_target" not in workflow  # the PR's code never runs with a write token or secrets
 
 
@@ -262,3 +263,18 @@ def test_plaintext_secrets_in_escape_hatches_are_warned_about(tmp_path: Path) ->
     assert ("warning: spec.kubeflow.components.dex.resources[0]: a Secret with values in plain text lands in "
             "git: seal it with kubeseal, or create it in the cluster") in result.stderr
     assert os.path.exists(tmp_path / "fork" / "dex" / "profile-resources.yaml")
+
+
+def test_huge_files_and_alias_bombs_in_a_pull_request_are_bounded(world: World, tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9))
+    _pull_request(world, tmp_path, {"dex/custom/huge.txt": "x" * (20 << 20), "dex/custom/bomb.yaml": bomb})
+    outcome: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: outcome.setdefault("result", invoke(
+        "diff", "--repo", str(world.fork), "--base", "main", "--head", "pr", "--format", "json")), daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the diff did not finish"
+    result = outcome["result"]
+    assert result.exit_code == 1, result.output
+    assert "dex/custom/huge.txt" in result.stdout and "x" * 1000 not in result.stdout
