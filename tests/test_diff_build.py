@@ -171,7 +171,7 @@ def test_spawner_image_change_with_build(run: Run, snapshot: Any) -> None:
     assert result.exit_code == 1, result.output
     assert result.stderr == ""  # no progress bar off a terminal
     markdown = result.stdout
-    assert "| `jupyter-web-app` | 0 / 0 / 1 | 0 / 0 / 1 |" in markdown
+    assert "| `jupyter-web-app` | – | 0 / 0 / 1 | 0 / 0 / 1 |" in markdown
     assert "#### ~ `ConfigMap kubeflow/jupyter-web-app-config-<hash>`" in markdown
     assert "+     value: ghcr.io/example/jupyter-scipy:v2.0.0" in markdown
     assert "Not built: `sealed-secrets` (Helm chart source)" in markdown
@@ -219,8 +219,8 @@ def test_kubeflow_bump_counts_per_application(bump: Diff) -> None:
 def test_kubeflow_bump_reports(bump: Diff, snapshot: Any) -> None:
     markdown = format_markdown(bump)
     assert len(markdown) <= 65_536
-    assert "| `trainer` | 3 / 0 / 0 | 39 / 0 / 0 |" in markdown
-    assert "| `training-operator` | 0 / 3 / 0 | 0 / 16 / 0 |" in markdown
+    assert "| `trainer` | secrets, CRDs, RBAC, workloads | 3 / 0 / 0 | 39 / 0 / 0 |" in markdown
+    assert "| `training-operator` | secrets, CRDs, RBAC, workloads | 0 / 3 / 0 | 0 / 16 / 0 |" in markdown
     summary = markdown[: markdown.index("<details>")]
     headers = [line for line in format_text(bump).splitlines() if line.startswith("# ") or line.startswith("files:")]
     document = json.loads(format_json(bump))
@@ -256,3 +256,26 @@ def test_two_revisions_with_build(run: Run, tmp_path: Path, monkeypatch: pytest.
                  if entry["type"] == "resource"]
     assert resources == [("jupyter-web-app", "ConfigMap")]
     assert re.match(r"merge-base with main \([0-9a-f]{12}\)", json.loads(result.stdout)["old"])
+
+
+@pytest.mark.kustomize
+def test_the_comment_on_a_release_bump_of_the_full_preset_keeps_what_matters(offline_gitconfig: Path,
+                                                                              snapshot: Any) -> None:
+    """The pull-request comment of 1.10.2 -> 1.11.0 of preset:full: the profile change first, and the largest
+    Applications (pipelines, kserve, trainer) and the app-of-apps kept, in full or in brief, within GitHub's
+    limit."""
+    repo = "spec.repo.url=https://github.com/acme/kubeflow-fork.git"
+    pair = profile_pair(["preset:full"], ["preset:full"], old_overrides=[repo, "spec.kubeflow.version=1.10.2"],
+                        new_overrides=[repo, "spec.kubeflow.version=1.11.0"])
+    diff = compare(pair, build=True, kustomize=str(KUSTOMIZE_OFFLINE)).with_labels("1.10.2", "1.11.0")
+    markdown = format_markdown(diff, full="https://github.com/acme/kubeflow-fork/actions/runs/1")
+    assert len(markdown) <= 65_536
+    head = markdown[: markdown.index("<details>")]
+    assert head.index("**Profile changes**") < head.index("| Application |")
+    assert "| `spec.kubeflow.version` | `1.10.2` | `1.11.0` |" in head
+    assert "**Applications added:** `trainer`" in head and "**Applications removed:** `training-operator`" in head
+    sections = re.findall(r"<details><summary><code>([^<]+)</code>", markdown)
+    for name in ("pipelines", "kserve", "trainer", "kubeflow"):  # kubeflow: the app-of-apps
+        assert name in sections, name
+    assert "left out" not in markdown
+    assert markdown == snapshot

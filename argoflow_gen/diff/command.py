@@ -16,7 +16,8 @@ import click
 
 from .build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE
 from .compare import compare
-from .formats import format_json, format_markdown, format_text
+from .formats import format_json, format_text
+from .markdown import format_markdown
 from .sources import Pair, against_folder, profile_pair, revision_pair
 
 _SET_HELP = ("Override one value of the profiles (with --old/--new: of the new set), as the topmost layer: "

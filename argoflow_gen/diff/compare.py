@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .apps import applications
 from .build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE, Progress, build_trees
 from .files import diff_trees
 from .model import Diff, NotBuilt
+from .profile import profile_changes
 from .resources import diff_resources
 from .sealedcheck import findings
 from .sources import Pair
@@ -20,7 +22,10 @@ def compare(pair: Pair, *, build: bool = False, kustomize: str = DEFAULT_KUSTOMI
     resource level, so that a change of source kind does not show its resources as removed.
     """
     diff = diff_trees(pair.old, pair.new, old_label=pair.old_label, new_label=pair.new_label)
-    diff = replace(diff, findings=findings(pair.old, pair.new))
+    old_apps, new_apps = set(applications(pair.old)), set(applications(pair.new))
+    diff = replace(diff, findings=findings(pair.old, pair.new), profile=profile_changes(pair.old, pair.new),
+                   added_applications=tuple(sorted(new_apps - old_apps)),
+                   removed_applications=tuple(sorted(old_apps - new_apps)))
     if not build:
         return diff
     old, new = build_trees(pair.old, pair.new, kustomize=kustomize, jobs=jobs, progress=progress,

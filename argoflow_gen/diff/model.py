@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .escape import visible
+from .profile import ProfileChange
 
 FileStatus = Literal["added", "removed", "changed", "formatting"]
 ResourceStatus = Literal["added", "removed", "changed"]
@@ -181,6 +182,9 @@ class Diff:
     old_label: str = "old"
     new_label: str = "new"
     findings: tuple[str, ...] = ()  # security findings (a sealed value sealed by someone else): shown first
+    profile: tuple[ProfileChange, ...] = ()  # what changed in the recorded profile
+    added_applications: tuple[str, ...] = ()
+    removed_applications: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", tuple(sorted(self.files, key=lambda change: change.path)))
