@@ -1,4 +1,17 @@
-"""argoflow-gen: a typed profile in, a fork-ready Kubeflow-on-Argo-CD GitOps repository out."""
+"""argoflow-gen: a typed profile in, a fork-ready Kubeflow-on-Argo-CD GitOps repository out.
+
+The library, stage by stage (each name is importable from ``argoflow_gen``):
+
+- profiles: ``load_profile(*sources, overrides=())`` -> ``Profile`` (frozen); ``ProfileError`` lists every problem
+- render: ``render(profile)`` -> ``Tree`` (path -> text, in memory); ``Tree.plan(dir)`` / ``Tree.write(dir)``
+  -> ``Plan``; ``render_to(profiles, overrides, dir, dry_run=, check=, force=)`` does all three
+- review: ``profile_pair``, ``against_folder``, ``revision_pair`` -> ``Pair``; ``compare(pair, build=)`` -> ``Diff``
+  (``build_trees`` builds each Application with kustomize); ``format_text``, ``format_markdown``, ``format_json``
+- regenerate: ``update(profiles, overrides, dir, dry_run=)`` -> ``UpdateResult``; ``status(dir)`` -> ``Status``
+- errors: every error derives from ``ArgoflowError`` and knows its exit code
+
+Names are imported on first use, so that ``argoflow-gen --version`` starts fast.
+"""
 
 from __future__ import annotations
 
@@ -14,27 +27,59 @@ from .errors import (
     ProfileError,
     RenderError,
     SecretError,
+    StateError,
     UpdateError,
 )
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .diff import diff_resources, diff_trees
+    from .api import Rendered, render_to
+    from .diff import (
+        Diff,
+        Pair,
+        against_folder,
+        build_trees,
+        diff_resources,
+        diff_trees,
+        format_json,
+        format_markdown,
+        format_text,
+        profile_pair,
+        revision_pair,
+    )
+    from .diff.compare import compare
     from .loader import load_profile
     from .planner import Plan
     from .profile import Profile
+    from .regenerate import Status, UpdateResult, status, update
     from .rendering import render
     from .tree import Tree
 
 _LAZY = {
-    "load_profile": ("loader", "load_profile"),
-    "Profile": ("profile", "Profile"),
-    "render": ("rendering", "render"),
-    "Tree": ("tree", "Tree"),
-    "Plan": ("planner", "Plan"),
-    "diff_trees": ("diff", "diff_trees"),
-    "diff_resources": ("diff", "diff_resources"),
+    "load_profile": "loader",
+    "Profile": "profile",
+    "render": "rendering",
+    "Tree": "tree",
+    "Plan": "planner",
+    "render_to": "api",
+    "Rendered": "api",
+    "Diff": "diff",
+    "Pair": "diff",
+    "against_folder": "diff",
+    "build_trees": "diff",
+    "compare": "diff",
+    "diff_resources": "diff",
+    "diff_trees": "diff",
+    "format_json": "diff",
+    "format_markdown": "diff",
+    "format_text": "diff",
+    "profile_pair": "diff",
+    "revision_pair": "diff",
+    "update": "regenerate",
+    "status": "regenerate",
+    "UpdateResult": "regenerate",
+    "Status": "regenerate",
 }
 
 
@@ -43,29 +88,51 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        module, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    """Every public name, loaded or not, so that ``help(argoflow_gen)`` and completion list them."""
+    return sorted({*globals(), *__all__})
+
+
 __all__ = [
     "ArgoflowError",
+    "Diff",
     "DiffError",
     "DifferencesFound",
     "InputError",
     "Issue",
     "OutputError",
+    "Pair",
     "Plan",
     "Profile",
     "ProfileError",
     "RenderError",
+    "Rendered",
     "SecretError",
+    "StateError",
+    "Status",
     "Tree",
     "UpdateError",
+    "UpdateResult",
     "__version__",
+    "against_folder",
+    "build_trees",
+    "compare",
     "diff_resources",
     "diff_trees",
+    "format_json",
+    "format_markdown",
+    "format_text",
     "load_profile",
+    "profile_pair",
     "render",
+    "render_to",
+    "revision_pair",
+    "status",
+    "update",
 ]

@@ -11,7 +11,7 @@ from .loader import load_profile
 from .planner import Plan, read_generated
 from .rendering import render
 from .state import JOURNAL, pending_write
-from .writer import transaction
+from .writer import refusal, transaction
 
 
 @dataclass(frozen=True)
@@ -48,5 +48,10 @@ def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: 
         with transaction(output):
             pass
     tree = render(profile, previous=read_generated(output), rotate_secrets=rotate_secrets, read_only=read_only)
-    plan = tree.plan(output) if read_only else tree.write(output, force=force)
+    if not read_only:
+        return Rendered(tree.write(output, force=force), tree.findings, tree.warnings)
+    plan = tree.plan(output)
+    refused = refusal(plan)
+    if dry_run and refused is not None and not force:  # what the real render would say
+        raise refused
     return Rendered(plan, tree.findings, tree.warnings)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 import tempfile
 import traceback
@@ -135,10 +136,12 @@ _KEY = re.compile(r"(apiVersion|kind|metadata|spec)([.\[].*)?")
 @cli.command()
 @profile_arguments
 @click.option("--key", "key", default=None, metavar="KEY", help="Only values at or under this dotted key.")
-def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None) -> None:
+@verbosity
+def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None, quiet: bool, verbose: bool) -> None:
     """Show every effective value and where it came from (FILE:LINE:COL, or default).
 
-    The last argument may be a KEY (spec.ingress) instead of a profile.
+    The last argument may be a KEY (spec.ingress) instead of a profile. -q only checks that the profiles
+    resolve; -v first lists the layers, lowest first.
 
     \b
     Example:
@@ -151,9 +154,15 @@ def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None) 
     if key is None and len(profiles) > 1 and _KEY.fullmatch(profiles[-1]) and not Path(profiles[-1]).exists():
         profiles, key = profiles[:-1], profiles[-1]
 
-    rows = explain_rows(resolve(profiles, overrides), key)
+    resolution = resolve(profiles, overrides)
+    rows = explain_rows(resolution, key)
     if not rows:
         raise click.UsageError(f"no value at or under {key!r}")
+    if quiet:
+        return
+    if verbose:
+        for index, layer in enumerate(resolution.merged.layers, start=1):
+            click.echo(f"# layer {index}: {layer.label}")
     width = max(len(path) for path, _value, _origin in rows)
     for path, value, origin in rows:
         click.echo(f"{path.ljust(width)}  {dump_inline(value)}  # {origin}")
@@ -162,41 +171,61 @@ def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None) 
 @cli.command()
 @click.option("--format", "output_format", type=click.Choice(["json", "markdown"]), default="json",
               show_default=True, help="json: the JSON Schema; markdown: the profile reference table.")
-def schema(output_format: str) -> None:
+@click.option("--layer", is_flag=True, help="The schema of one layer (an overlay: nothing required).")
+@verbosity
+def schema(output_format: str, layer: bool, quiet: bool, verbose: bool) -> None:
     """Print the profile's JSON Schema (for editors and the yaml-language-server).
+
+    -q prints nothing (the schema ships with argoflow-gen); -v names the schema's $id on stderr.
 
     \b
     Example:
       argoflow-gen schema > profile.schema.json
+      argoflow-gen schema --layer > profile-layer.schema.json
       argoflow-gen schema --format markdown
     """
-    from .schema import reference_markdown, schema_text
+    import json
 
-    click.echo(schema_text() if output_format == "json" else reference_markdown(), nl=False)
+    from .schema import layer_schema_text, reference_markdown, schema_text
+
+    text = (layer_schema_text() if layer else schema_text()) if output_format == "json" else reference_markdown()
+    if verbose and output_format == "json":
+        click.echo(f"# {json.loads(text)['$id']}", err=True)
+    if not quiet:
+        click.echo(text, nl=False)
 
 
 @cli.command()
-def presets() -> None:
-    """List the built-in presets, one line each.
+@verbosity
+def presets(quiet: bool, verbose: bool) -> None:
+    """List the built-in presets, one line each (-q: names only; -v: with the layers each extends).
 
     \b
     Example:
       argoflow-gen presets
     """
-    from .layers import preset_names, preset_summary
+    from .layers import preset_extends, preset_names, preset_summary
 
     names = preset_names()
     width = max(len(name) for name in names)
     for name in names:
-        click.echo(f"preset:{name.ljust(width)}  {preset_summary(name)}")
+        if quiet:
+            click.echo(f"preset:{name}")
+            continue
+        line = f"preset:{name.ljust(width)}  {preset_summary(name)}"
+        if verbose:
+            line += f"  (extends: {', '.join(preset_extends(name)) or 'nothing'})"
+        click.echo(line)
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--preset", default="minimal", show_default=True, help="The preset the profile extends.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-def init(file: Path, preset: str, force: bool) -> None:
-    """Write a commented starter profile to FILE.
+@verbosity
+def init(file: Path, preset: str, force: bool, quiet: bool, verbose: bool) -> None:
+    """Write a commented starter profile to FILE, and beside it the JSON Schemas its editor modeline names
+    (profile.schema.json, and profile-layer.schema.json for overlay layers).
 
     \b
     Example:
@@ -204,8 +233,30 @@ def init(file: Path, preset: str, force: bool) -> None:
     """
     from .starter import write_starter
 
-    write_starter(file, preset, force=force)
-    click.echo(f"wrote {file}; edit it, then run: argoflow-gen validate {file}")
+    written = write_starter(file, preset, force=force)
+    if verbose:
+        for path in written:
+            click.echo(f"wrote {path}")
+    if not quiet:
+        click.echo(f"wrote {file}; edit it, then run: argoflow-gen validate {file}")
+
+
+_REASONS = {"create": "the profiles render it; it is missing", "update": "differs from what the profiles render",
+            "delete": "no longer rendered", "seed": "yours once written; it is missing",
+            "kept": "no longer rendered; kept because you edited it", "unchanged": ""}
+
+
+def _plan_lines(plan: Any, verbose: bool) -> list[str]:
+    """One line per file of a plan, with the reason (every file with ``verbose``, else the changes)."""
+    edited, foreign = set(plan.edited), set(plan.foreign)
+    lines = []
+    for action, path in plan.rows():
+        if action == "unchanged" and not verbose:
+            continue
+        reason = ("you edited it since the last render" if path in edited
+                  else "not written by the last render" if path in foreign else _REASONS[action])
+        lines.append(f"{action:9} {path}" + (f"  ({reason})" if reason else ""))
+    return lines
 
 
 def _report(findings: Sequence[str], warnings: Sequence[str], quiet: bool) -> None:
@@ -242,17 +293,22 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
     _report(rendered.findings, rendered.warnings, quiet)
     if check:
         if outcome.changes or rendered.findings:
-            for action, path in outcome.rows():
-                if action != "unchanged" and not quiet:
-                    click.echo(f"{action:9} {path}")
+            for line in _plan_lines(outcome, verbose):
+                click.echo(line)
+            command = shlex.join(["argoflow-gen", "render", *profiles,
+                                  *(part for value in overrides for part in ("--set", value)), "-o", str(output)])
+            fix = f"to bring it up to date, run: {command}"
+            if outcome.edited:
+                fix += f" (files you edited: argoflow-gen update ... --repo {shlex.quote(str(output))} keeps them)"
+            click.echo(f"{output}: out of date: {len(outcome.rows()) - len(outcome.unchanged)} file(s) differ from "
+                       f"what the profiles render; {fix}", err=True)
             raise SystemExit(1)
         if not quiet:
             click.echo(f"{output}: up to date")
         return
     if dry_run:
-        for action, path in outcome.rows():
-            if verbose or action != "unchanged":
-                click.echo(f"{action:9} {path}")
+        for line in _plan_lines(outcome, verbose):
+            click.echo(line)
         return
     if verbose:
         for action, path in outcome.rows():
@@ -285,7 +341,7 @@ def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_ru
     Example:
       argoflow-gen update preset:full my-cluster.yaml --set spec.kubeflow.version=1.11.0 --repo .
     """
-    from .update import update as run_update
+    from .regenerate import update as run_update
 
     result = run_update(profiles, overrides, repo, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore,
                         rotate_secrets=rotate_secrets)
@@ -332,7 +388,7 @@ def status(repo: Path, quiet: bool, verbose: bool) -> None:
     Example:
       argoflow-gen status --repo .
     """
-    from .update import status as fork_status
+    from .regenerate import status as fork_status
 
     report = fork_status(repo)
     _report(report.findings, (), quiet)
@@ -358,10 +414,11 @@ def status(repo: Path, quiet: bool, verbose: bool) -> None:
 @cli.command("hash-password")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input (one line).")
 @click.option("--cost", default=12, show_default=True, type=int, help="The bcrypt cost (work factor), 4 to 31.")
-def hash_password(from_stdin: bool, cost: int) -> None:
+@verbosity
+def hash_password(from_stdin: bool, cost: int, quiet: bool, verbose: bool) -> None:
     """Print the bcrypt hash ($2y$) of a password, for spec.auth.users[].passwordHash.
 
-    Without --stdin it asks twice, without echo.
+    Without --stdin it asks twice, without echo. -v names the cost on stderr; -q adds nothing to the hash.
 
     \b
     Example:
@@ -376,6 +433,8 @@ def hash_password(from_stdin: bool, cost: int) -> None:
         password = password[:-1] if password.endswith("\r") else password
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    if verbose and not quiet:
+        click.echo(f"bcrypt, cost {cost}", err=True)
     click.echo(make_hash(password, cost))
 
 

@@ -99,6 +99,15 @@ def preset_summary(name: str) -> str:
     return ""
 
 
+def preset_extends(name: str) -> list[str]:
+    """The layers a preset extends, as it names them."""
+    from .yamlio import load
+
+    data = load(read_preset(name), f"preset:{name}").data
+    extends = data.get("extends", []) if isinstance(data, dict) else []
+    return [str(entry) for entry in extends]
+
+
 @functools.lru_cache(maxsize=64)
 def read_preset(name: str) -> str:
     return resources.files("argoflow_gen.profiles").joinpath(f"{name}.yaml").read_text(encoding="utf-8")

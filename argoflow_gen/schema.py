@@ -154,6 +154,26 @@ def profile_schema() -> Mapping[str, Any]:
     return loaded
 
 
+def _optional(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _optional(value) for key, value in node.items() if key not in ("required", "dependentRequired")}
+    if isinstance(node, list):
+        return [_optional(item) for item in node]
+    return node
+
+
+@functools.lru_cache(maxsize=1)
+def layer_schema_text() -> str:
+    """The JSON Schema of one layer of a profile: the profile's, with nothing required (an overlay layer sets
+    only what it changes; the merged profile is validated whole)."""
+    schema = _optional(json.loads(schema_text()))
+    schema["$id"] = schema["$id"].replace("/profile/", "/profile-layer/")
+    schema["title"] = f"{schema['title']} (one layer)"
+    schema["description"] = ("One layer of an argoflow-gen profile: any part of a profile, merged over the layers "
+                             "it extends. " + schema.get("description", ""))
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
 @functools.lru_cache(maxsize=1)
 def _validator() -> Any:
     from jsonschema import Draft202012Validator, FormatChecker

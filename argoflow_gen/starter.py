@@ -22,9 +22,24 @@ def starter_text(file_name: str, preset: str) -> str:
     )
 
 
-def write_starter(path: Path, preset: str, *, force: bool = False) -> None:
-    """Write the starter profile to ``path``; an existing file is kept unless ``force``."""
+SCHEMA_FILES = {"profile.schema.json": "schema_text", "profile-layer.schema.json": "layer_schema_text"}
+
+
+def write_starter(path: Path, preset: str, *, force: bool = False) -> list[Path]:
+    """Write the starter profile to ``path``, and beside it the JSON Schemas its modeline (and an overlay
+    layer's) names; an existing profile is kept unless ``force``, a schema file is brought up to date.
+    Returns the files written."""
+    from . import schema
+
     text = starter_text(path.name, preset)
     if path.exists() and not force:
         raise InputError(f"{path} already exists", hint="choose another name, or pass --force to overwrite it")
     write_file(path, text)
+    written = [path]
+    for name, function in SCHEMA_FILES.items():
+        target = path.parent / name
+        content: str = getattr(schema, function)()
+        if not target.exists() or target.read_text(encoding="utf-8") != content:
+            write_file(target, content)
+            written.append(target)
+    return written

@@ -201,18 +201,25 @@ def write_tree(files: Mapping[str, str], seeds: Mapping[str, str], directory: Pa
         raise OutputError(f"cannot create {directory}: {exc.strerror}") from None
     with transaction(directory):
         result = plan(files, seeds, directory)
-        blocked = result.edited + result.foreign
-        if blocked and not force:
-            listing = ", ".join(blocked[:10]) + (" ..." if len(blocked) > 10 else "")
-            raise OutputError(
-                f"{len(blocked)} file(s) would be overwritten but were not written by the last render "
-                f"or were edited since: {listing}",
-                hint="use `argoflow-gen update` to merge your edits, or --force to overwrite them",
-            )
+        refused = refusal(result)
+        if refused is not None and not force:
+            raise refused
         writes = {relative: files[relative] for relative in (*result.create, *result.update)}
         writes.update({relative: seeds[relative] for relative in result.seed})
         commit(directory, writes, result.delete)
         return result
+
+
+def refusal(result: Plan) -> OutputError | None:
+    """Why writing ``result`` is refused without --force: generated files edited by hand, or files of the
+    user's where the tree writes; None when nothing is in the way."""
+    blocked = result.edited + result.foreign
+    if not blocked:
+        return None
+    listing = ", ".join(blocked[:10]) + (" ..." if len(blocked) > 10 else "")
+    return OutputError(f"{len(blocked)} file(s) would be overwritten but were not written by the last render "
+                       f"or were edited since: {listing}",
+                       hint="use `argoflow-gen update` to merge your edits, or --force to overwrite them")
 
 
 @contextlib.contextmanager

@@ -22,66 +22,112 @@ def workflow(requirement: str = "argoflow-gen==0.1.0", repo_path: str = ".") -> 
     return text, YAML(typ="safe", pure=True).load(text)  # YAML 1.2: `on` is a key, not true
 
 
-def step(document: dict[str, Any], name: str) -> dict[str, Any]:
-    steps: list[dict[str, Any]] = document["jobs"]["diff"]["steps"]
+def comment_workflow() -> tuple[str, dict[str, Any]]:
+    from ruamel.yaml import YAML
+
+    text = render_template("pr-comment-workflow.yaml.j2")
+    return text, YAML(typ="safe", pure=True).load(text)
+
+
+def step(document: dict[str, Any], name: str, job: str = "diff") -> dict[str, Any]:
+    steps: list[dict[str, Any]] = document["jobs"][job]["steps"]
     return next(item for item in steps if item.get("name") == name)
 
 
 def test_the_workflow(snapshot: Any) -> None:
     text, document = workflow()
     assert document["on"] == {"pull_request": None}
-    assert document["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert document["permissions"] == {"contents": "read"}  # read-only, whoever opened the pull request
+    assert document["env"] == {"ARGOFLOW_GEN_REQUIREMENT": "argoflow-gen==0.1.0", "FORK_PATH": "."}
     job = document["jobs"]["diff"]
-    assert job["steps"][0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}
-    assert job["env"] == {"ARGOFLOW_GEN_REQUIREMENT": "argoflow-gen==0.1.0", "FORK_PATH": "."}
+    assert job["steps"][0] == {"uses": "actions/checkout@v4",
+                               "with": {"fetch-depth": 0, "persist-credentials": False}}
     diff = step(document, "Diff the pull request against its base")
-    assert diff["env"] == {"BASE_REF": "${{ github.base_ref }}"}
-    assert 'argoflow-gen diff --repo "$FORK_PATH" --base "origin/$BASE_REF" --build --format markdown > diff.md' \
-        in diff["run"]
-    post = step(document, "Post the diff, or update the comment posted before")
-    assert f'startswith("{MARKER}")' in post["run"]
+    assert 'argoflow-gen diff --repo "$FORK_PATH" --base "origin/$BASE_REF" --build --format markdown' in diff["run"]
+    assert '--summary "$GITHUB_STEP_SUMMARY"' in diff["run"]
+    upload = step(document, "Keep the comment for argoflow-gen-comment.yaml")
+    assert upload["with"]["name"] == "argoflow-gen-diff"
+    check = step(document, "The generated files are what the recorded profile renders", job="check")
+    assert check["run"] == 'argoflow-gen status --repo "$FORK_PATH" -v'
+    assert text == snapshot
+
+
+def test_the_comment_workflow(snapshot: Any) -> None:
+    text, document = comment_workflow()
+    assert document["on"] == {"workflow_run": {"workflows": ["argoflow-gen diff"], "types": ["completed"]}}
+    assert document["permissions"] == {"actions": "read", "pull-requests": "write"}
+    steps = document["jobs"]["comment"]["steps"]
+    assert not any("uses" in item for item in steps)  # nothing of the pull request is checked out or run
+    assert f'startswith("{MARKER}")' in steps[0]["run"]
     assert text == snapshot
 
 
 @pytest.mark.parametrize(("requirement", "repo_path"), [(TRICKY, "deploy/kubeflow"), ("argoflow-gen", "a b/'c'")])
 def test_values_arrive_as_written(requirement: str, repo_path: str) -> None:
     _text, document = workflow(requirement, repo_path)
-    assert document["jobs"]["diff"]["env"] == {"ARGOFLOW_GEN_REQUIREMENT": requirement, "FORK_PATH": repo_path}
+    assert document["env"] == {"ARGOFLOW_GEN_REQUIREMENT": requirement, "FORK_PATH": repo_path}
 
 
-def _script(tmp_path: Path, name: str, stub: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _script(tmp_path: Path, document: dict[str, Any], name: str, stub: str, job: str = "diff",
+            **env: str) -> subprocess.CompletedProcess[str]:
     """Run one step's script with bash, as the runner would, with ``stub`` standing in for the tools."""
-    _text, document = workflow()
     tools = tmp_path / "bin"
     tools.mkdir(exist_ok=True)
     for tool in ("argoflow-gen", "gh"):
         (tools / tool).write_text(f"#!/bin/bash\necho \"{tool} $*\" >> {tmp_path}/calls\n{stub}\n")
         (tools / tool).chmod(0o755)
-    return subprocess.run(["bash", "-e", "-c", step(document, name)["run"]], cwd=tmp_path, capture_output=True,
+    return subprocess.run(["bash", "-e", "-c", step(document, name, job)["run"]], cwd=tmp_path, capture_output=True,
                           text=True, check=False,
                           env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}", "FORK_PATH": ".", **env})
 
 
 @pytest.mark.parametrize(("status", "expected"), [(0, 0), (1, 0), (2, 2), (3, 3)])
 def test_differences_are_not_a_failure_but_errors_are(tmp_path: Path, status: int, expected: int) -> None:
-    result = _script(tmp_path, "Diff the pull request against its base", f"echo report; exit {status}",
-                     BASE_REF="main")
+    _text, document = workflow()
+    result = _script(tmp_path, document, "Diff the pull request against its base", f"echo report; exit {status}",
+                     BASE_REF="main", RUN_URL="https://ci.example/run/1", GITHUB_STEP_SUMMARY=str(tmp_path / "sum"))
     assert result.returncode == expected
-    assert (tmp_path / "diff.md").read_text() == "report\n"
-    assert (tmp_path / "calls").read_text() == \
-        "argoflow-gen diff --repo . --base origin/main --build --format markdown\n"
+    assert (tmp_path / "report" / "comment.md").read_text() == "report\n"
+    assert (tmp_path / "calls").read_text() == (
+        "argoflow-gen diff --repo . --base origin/main --build --format markdown "
+        f"--full-report-url https://ci.example/run/1 --summary {tmp_path / 'sum'}\n")
+
+
+COMMENT = "Post the report, or update the comment posted before"
+
+
+def _gh(found: str, files: str) -> str:
+    """A gh stand-in: the open pull request at the head commit, its files, the artifact, earlier comments."""
+    return f"""case "$1 $2" in
+  "pr list") echo 7 ;;
+  "api repos/me/fork/pulls/7/files") printf '%s\\n' {files} ;;
+  "run download") mkdir -p report; echo "the report" > report/comment.md ;;
+  "api repos/me/fork/issues/7/comments") echo "{found}" ;;
+esac"""
 
 
 @pytest.mark.parametrize(("found", "expected"), [
-    ("", ["gh api repos/me/fork/issues/7/comments --paginate --jq",
-          "gh pr comment 7 --repo me/fork --body-file diff.md"]),
-    ("123", ["gh api repos/me/fork/issues/7/comments --paginate --jq",
-             "gh api --method PATCH repos/me/fork/issues/comments/123 -F body=@diff.md"]),
+    ("", "gh pr comment 7 --repo me/fork --body-file comment.md"),
+    ("123", "gh api --method PATCH repos/me/fork/issues/comments/123 -F body=@comment.md"),
 ])
-def test_the_comment_is_posted_once_then_updated(tmp_path: Path, found: str, expected: list[str]) -> None:
-    stub = f'if [ "$2" = "repos/me/fork/issues/7/comments" ]; then echo "{found}"; fi'
-    result = _script(tmp_path, "Post the diff, or update the comment posted before", stub,
-                     REPOSITORY="me/fork", PULL_REQUEST="7", GH_TOKEN="t")
+def test_the_comment_is_posted_once_then_updated(tmp_path: Path, found: str, expected: str) -> None:
+    _text, document = comment_workflow()
+    result = _script(tmp_path, document, COMMENT, _gh(found, "dex/kustomization.yaml"), job="comment",
+                     REPOSITORY="me/fork", RUN_ID="99", HEAD_SHA="abc123", GH_TOKEN="t")
     assert result.returncode == 0, result.stderr
     calls = (tmp_path / "calls").read_text().splitlines()
-    assert [call.split(" .[]")[0].rstrip() for call in calls] == expected
+    assert calls[0].startswith("gh pr list --repo me/fork --state open --search abc123")
+    assert "gh run download 99 --repo me/fork --name argoflow-gen-diff --dir report" in calls
+    assert calls[-1] == expected
+    assert (tmp_path / "comment.md").read_text() == "the report\n"
+
+
+def test_a_pull_request_that_changes_the_diff_workflow_gets_a_warning_not_its_report(tmp_path: Path) -> None:
+    _text, document = comment_workflow()
+    result = _script(tmp_path, document, COMMENT, _gh("", ".github/workflows/argoflow-gen-diff.yaml"),
+                     job="comment", REPOSITORY="me/fork", RUN_ID="99", HEAD_SHA="abc123", GH_TOKEN="t")
+    assert result.returncode == 0, result.stderr
+    calls = (tmp_path / "calls").read_text()
+    assert "gh run download" not in calls
+    comment = (tmp_path / "comment.md").read_text()
+    assert comment.startswith(MARKER) and "changes `.github/workflows/argoflow-gen-diff.yaml`" in comment

@@ -248,11 +248,15 @@ def test_the_fork_readme_carries_no_raw_html_or_terminal_escapes(tmp_path: Path)
     assert "Team ML &lt;img src=x onerror=alert(1)&gt;" in readme
 
 
-def test_the_pr_workflow_edits_only_its_own_comment(tmp_path: Path) -> None:
+def test_the_pr_workflows_edit_only_their_own_comment_and_run_read_only(tmp_path: Path) -> None:
     assert invoke("render", *BASE, "-o", str(tmp_path / "fork")).exit_code == 0
-    workflow = (tmp_path / "fork" / ".github" / "workflows" / "argoflow-gen-diff.yaml").read_text()
-    assert 'select(.user.login == "github-actions[bot]" and .user.type == "Bot" and' in workflow
-    assert "pull_request_target" not in workflow  # the PR's code never runs with a write token or secrets
+    workflows = tmp_path / "fork" / ".github" / "workflows"
+    comment = (workflows / "argoflow-gen-comment.yaml").read_text()
+    assert 'select(.user.login == "github-actions[bot]" and .user.type == "Bot" and' in comment
+    assert "actions/checkout" not in comment  # the privileged workflow never checks out the pull request
+    diff = (workflows / "argoflow-gen-diff.yaml").read_text()
+    assert "pull_request_target" not in diff  # the PR's files never meet a write token or secrets
+    assert "permissions:\n  contents: read\n\n" in diff
 
 
 def test_plaintext_secrets_in_escape_hatches_are_warned_about(tmp_path: Path) -> None:

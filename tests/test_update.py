@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -135,11 +136,33 @@ def test_update_refuses_a_dirty_git_tree(fork: Path) -> None:
     subprocess.run(["git", "-C", str(fork), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(fork), "-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", "r"],
                    check=True)
-    (fork / "notes.md").write_text("wip")
+    (fork / "notes.md").write_text("wip")  # the user's own files, and the profile edit, do not count
+    (fork / "clusters").mkdir()
+    (fork / "clusters" / "cluster.yaml").write_text("spec: {ingress: {domain: ml.acme.example}}\n")
+    same = run("update", *BASE, "--set", "spec.kubeflow.version=1.10.2", "--repo", str(fork))
+    assert same.exit_code == 0, same.output
+    dex = fork / "dex" / "kustomization.yaml"
+    dex.write_text(dex.read_text() + "# wip\n")
     result = run("update", *BASE, "--repo", str(fork))
     assert result.exit_code == 2
-    assert "uncommitted changes" in result.stderr
+    assert "uncommitted changes to generated files: dex/kustomization.yaml" in result.stderr
     assert "--allow-dirty" in result.stderr
+
+
+def test_update_dry_run_files_changes_under_their_application(fork: Path) -> None:
+    result = run("update", *BASE, "--set", "spec.kubeflow.version=1.11.0", "--repo", str(fork), "--dry-run",
+                 "--format", "json")
+    assert result.exit_code == 1
+    owners = {entry["path"]: entry["application"] for entry in json.loads(result.stdout)["entries"]}
+    assert owners["dex/kustomization.yaml"] == "dex"
+    assert owners["jupyter-web-app/kustomization.yaml"] == "jupyter-web-app"
+
+
+def test_diff_against_a_fork_does_not_list_the_generators_state_as_added(fork: Path) -> None:
+    result = run("diff", *BASE, "--set", "spec.kubeflow.version=1.11.0", "--against", str(fork), "--format", "json")
+    assert result.exit_code == 1
+    paths = [entry["path"] for entry in json.loads(result.stdout)["entries"] if entry["type"] == "file"]
+    assert ".argoflow-gen/pristine.json" not in paths and ".argoflow-gen/profile.yaml" not in paths
 
 
 def test_update_dry_run_writes_nothing(fork: Path) -> None:

@@ -96,8 +96,8 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert not (tmp_path / "fork").exists()
     lines = result.stdout.splitlines()
-    assert "create    kubeflow.yaml" in lines
-    assert "seed      dex/custom/kustomization.yaml" in lines
+    assert "create    kubeflow.yaml  (the profiles render it; it is missing)" in lines
+    assert "seed      dex/custom/kustomization.yaml  (yours once written; it is missing)" in lines
 
 
 def test_check_reports_drift_with_exit_1(tmp_path: Path) -> None:
@@ -109,7 +109,26 @@ def test_check_reports_drift_with_exit_1(tmp_path: Path) -> None:
     (tmp_path / "fork" / "kubeflow.yaml").write_text("changed\n")
     drift = render(tmp_path / "fork", "--check")
     assert drift.exit_code == 1
-    assert drift.stdout == "update    kubeflow.yaml\n"
+    assert drift.stdout == "update    kubeflow.yaml  (you edited it since the last render)\n"
+    assert f"{tmp_path / 'fork'}: out of date: 1 file(s) differ from what the profiles render; to bring it up " \
+        "to date, run: argoflow-gen render" in drift.stderr
+    assert "argoflow-gen update ... --repo" in drift.stderr
+
+
+def test_dry_run_refuses_what_the_render_refuses(tmp_path: Path) -> None:
+    render(tmp_path / "fork")
+    (tmp_path / "fork" / "kubeflow.yaml").write_text("changed by hand\n")
+    real = render(tmp_path / "fork", "--set", "spec.ingress.domain=ml.acme.example")
+    dry = render(tmp_path / "fork", "--set", "spec.ingress.domain=ml.acme.example", "--dry-run")
+    assert (dry.exit_code, dry.stderr) == (real.exit_code, real.stderr) == (2, real.stderr)
+    assert "would be overwritten" in dry.stderr
+    assert render(tmp_path / "fork", "--dry-run", "--force").exit_code == 0
+
+
+def test_the_pre_commit_hook_says_what_is_wrong_and_how_to_fix_it() -> None:
+    hooks = (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text()
+    entry = next(line for line in hooks.splitlines() if "entry: argoflow-gen render" in line)
+    assert "--quiet" not in entry and "-q" not in entry.split()
 
 
 def test_a_symlinked_folder_inside_the_output_is_never_written_through(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def build_trees(*trees: Mapping[str, str], kustomize: str = DEFAULT_KUSTOMIZE, j
         for root, tree, name in zip(roots, trees, names, strict=True):
             _write(tree, root)
             confine.check(root, allow_ssh=allow_ssh, label=f"{name}: ")
-        Cache(Path(work) / "cache", jobs=jobs, allow_ssh=allow_ssh, timeout=timeout).localise(roots)
+        Cache(Path(work) / "cache", jobs=jobs, allow_ssh=allow_ssh).localise(roots)
         plans = [_plan(tree, root, side) for side, (tree, root) in enumerate(zip(trees, roots, strict=True))]
         unique: dict[str, _Task] = {}
         for _apps, tasks, _direct in plans:

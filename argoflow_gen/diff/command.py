@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -19,6 +19,8 @@ from .compare import compare
 from .formats import format_json, format_text
 from .markdown import format_markdown
 from .sources import Pair, against_folder, profile_pair, revision_pair
+
+SUMMARY_LIMIT = 1_000_000  # GitHub's limit on a job summary is 1 MiB
 
 _SET_HELP = ("Override one value of the profiles (with --old/--new: of the new set), as the topmost layer: "
              "--set spec.kubeflow.version=1.11.0 (VALUE is YAML).")
@@ -91,7 +93,7 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
               help="The command that builds a kustomization folder, given as its last argument.")
 @click.option("--allow-ssh", is_flag=True, help="With --build: fetch remote bases over ssh too (default: https only).")
 @click.option("--build-timeout", type=click.FloatRange(min=1), default=BUILD_TIMEOUT, show_default=True,
-              metavar="SECONDS", help="With --build: stop a build (or a fetch) that runs longer.")
+              metavar="SECONDS", help="With --build: stop a build that runs longer (a fetch stops after 300 s).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Builds at once [default: the number of cores].")
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
@@ -100,11 +102,17 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
               metavar="N", help="Lines of context in text diffs.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the text format (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--full-report-url", metavar="URL", default=None,
+              help="With --format markdown: where the whole report is (a CI run), named when sections are cut.")
+@click.option("--summary", "summary", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also append the whole markdown report, up to 1 MiB, to FILE (a CI job summary).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing, not even progress; the exit code tells.")
+@click.option("-v", "--verbose", is_flag=True, help="With --build: name every build as it finishes, on stderr.")
 def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overrides: Sequence[str],
                  old_overrides: Sequence[str], against: Path | None, repo: Path | None, base: str | None,
                  head: str | None, build: bool, kustomize: str, allow_ssh: bool, build_timeout: float, jobs: int | None,
-                 output_format: str, context: int, color: str, quiet: bool) -> None:
+                 output_format: str, context: int, color: str, full_report_url: str | None, summary: Path | None,
+                 quiet: bool, verbose: bool) -> None:
     """Show what a change does to the fork: generated files, and with --build every Application's resources.
 
     Exit status: 0 no differences, 1 differences, 2 an error (a build that fails is an error).
@@ -116,16 +124,24 @@ def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str]
       argoflow-gen diff --repo . --base origin/main --build --format markdown > diff.md
     """
     pair = _pair(profiles, old, new, overrides, old_overrides, against, repo, base, head)
-    progress = _ProgressBar(sys.stderr) if build and not quiet and sys.stderr.isatty() else None
+    progress: Any = None
+    if build and not quiet:
+        if verbose:
+            progress = lambda done, total, name: click.echo(f"built {name} ({done}/{total})", err=True)  # noqa: E731
+        elif sys.stderr.isatty():
+            progress = _ProgressBar(sys.stderr)
     result = compare(pair, build=build, kustomize=kustomize, jobs=jobs, progress=progress, allow_ssh=allow_ssh,
                      timeout=build_timeout)
     if not quiet:
         if output_format == "markdown":
-            click.echo(format_markdown(result), nl=False)
+            click.echo(format_markdown(result, full=full_report_url), nl=False)
         elif output_format == "json":
             click.echo(format_json(result), nl=False)
         else:
             painted = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
             click.echo(format_text(result, context=context, color=painted), nl=False, color=painted or None)
+    if summary is not None:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(format_markdown(result, limit=SUMMARY_LIMIT))
     if result.has_differences:
         raise SystemExit(1)

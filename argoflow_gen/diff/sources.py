@@ -24,7 +24,7 @@ from ..loader import load_profile
 from ..planner import classify
 from ..process import run
 from ..rendering import render
-from ..state import LOCK_FILE, MAX_FILE_BYTES, STATE_DIR
+from ..state import LOCK_FILE, MAX_FILE_BYTES, STATE_DIR, pending_write
 from ..state.gate import NotRegular, problem, read_bounded, symlink_on_the_way
 from .remote import git_environment
 
@@ -83,8 +83,8 @@ def profile_pair(old: Iterable[str | Path], new: Iterable[str | Path], *, old_ov
     """Render two profile sets in memory. The new render re-uses sealed values of the old one where its
     inputs are unchanged, as a re-render of a fork does, so that only real changes show."""
     old, new, old_overrides, new_overrides = list(old), list(new), list(old_overrides), list(new_overrides)
-    old_tree = render(load_profile(*old, overrides=old_overrides))
-    new_tree = render(load_profile(*new, overrides=new_overrides), previous=dict(old_tree))
+    old_tree = render(load_profile(*old, overrides=old_overrides), read_only=True)
+    new_tree = render(load_profile(*new, overrides=new_overrides), previous=dict(old_tree), read_only=True)
     return Pair(dict(old_tree), dict(new_tree), _label(old, old_overrides), _label(new, new_overrides))
 
 
@@ -112,14 +112,18 @@ def against_folder(profiles: Iterable[str | Path], overrides: Iterable[str], dir
         reason = {"missing": "does not exist", "empty": "is empty"}.get(kind, "holds no earlier render")
         raise DiffError(f"{directory} {reason}", hint="name the folder of a fork written by `argoflow-gen render`")
     profiles, overrides = list(profiles), list(overrides)
+    if pending_write(directory):
+        raise DiffError(f"{directory} has an interrupted write waiting to be finished",
+                        hint="run argoflow-gen render into it first; diff never replays it")
     current = read_folder(directory)
-    tree = render(load_profile(*profiles, overrides=overrides), previous=current)
+    tree = render(load_profile(*profiles, overrides=overrides), previous=current, read_only=True)
     plan = tree.plan(directory)
     after = dict(current)
     for relative in plan.delete:
         after.pop(relative, None)
     for relative in (*plan.create, *plan.update):
-        after[relative] = tree.files[relative]
+        if not _ignored(relative):  # the writer's state is not part of a tree, on either side
+            after[relative] = tree.files[relative]
     for relative in plan.seed:
         after[relative] = tree.seeds[relative]
     return Pair(current, after, str(directory), f"render of {_label(profiles, overrides)}")

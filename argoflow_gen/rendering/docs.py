@@ -28,6 +28,7 @@ def _commands(secret: ExpectedSecret) -> tuple[str, str]:
 
 
 WORKFLOW = ".github/workflows/argoflow-gen-diff.yaml"
+COMMENT_WORKFLOW = ".github/workflows/argoflow-gen-comment.yaml"
 
 
 def write(ctx: Context) -> None:
@@ -36,9 +37,11 @@ def write(ctx: Context) -> None:
 
     workflow = render_template("pr-diff-workflow.yaml.j2", generator_requirement=f"argoflow-gen=={__version__}",
                                repo_path=profile.repo.path)
+    comment_workflow = render_template("pr-comment-workflow.yaml.j2")
     at_root = profile.repo.path == "."
     if at_root:  # GitHub reads workflows only at the repository root
         ctx.files[WORKFLOW] = workflow
+        ctx.files[COMMENT_WORKFLOW] = comment_workflow
     components = sorted(
         ({"id": app.name, "title": ctx.folders[app.name].title, "wave": app.wave}
          for app in ctx.apps if app.name in ctx.folders),
@@ -69,6 +72,8 @@ def write(ctx: Context) -> None:
         generated=[f"`{name}`" for name in sorted(set(ctx.generated_secrets))],
         workflow_path=WORKFLOW,
         workflow=None if at_root else workflow,
+        comment_workflow_path=COMMENT_WORKFLOW,
+        comment_workflow=None if at_root else comment_workflow,
     )
     generated = sorted(set(ctx.files) | {LOCK_FILE})
     ctx.files[".gitattributes"] = (

@@ -52,13 +52,15 @@ class UpdateResult:
     unchanged: tuple[str, ...] = ()  # generated files already as the new render has them
     texts: Mapping[str, str | None] = field(default_factory=dict)  # the new content of every changed path
     before: Mapping[str, str | None] = field(default_factory=dict)  # their content in the fork now
+    rendered: Mapping[str, str] = field(default_factory=dict)  # the new render's files, for the diff's context
 
     def diff(self) -> Any:
         """The changes as a ``argoflow_gen.diff.Diff`` of files, for the diff command's formats."""
         from .diff import diff_trees
 
-        old = {path: text for path, text in self.before.items() if text is not None}
-        new = {path: text for path, text in self.texts.items() if text is not None}
+        unchanged = {path: text for path, text in self.rendered.items() if path not in STATE_FILES}
+        old = {path: text for path, text in {**unchanged, **self.before}.items() if text is not None}
+        new = {path: text for path, text in {**unchanged, **self.texts}.items() if text is not None}
         return diff_trees(old, new, old_label="fork", new_label="updated")
 
     @property
@@ -66,16 +68,23 @@ class UpdateResult:
         return bool(self.replaced or self.merged or self.conflicts or self.created or self.deleted or self.restored)
 
 
-def _git_dirty(directory: Path) -> list[str] | None:
-    """Uncommitted changes under ``directory`` if it is in a git work tree; None if it is not."""
+def _git_dirty(directory: Path, owned: set[str]) -> list[str] | None:
+    """Uncommitted changes to the files an update may write (``owned``, relative to ``directory``), if it is in
+    a git work tree; None if it is not. Other changes (the profile edit that the update is for, the user's own
+    files) do not count."""
     try:
-        inside = run(["git", "-C", str(directory), "rev-parse", "--is-inside-work-tree"], timeout=60)
+        prefix = run(["git", "-C", str(directory), "rev-parse", "--is-inside-work-tree", "--show-prefix"],
+                     timeout=60)
     except FileNotFoundError:
         return None
-    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+    lines = prefix.stdout.decode("utf-8", "replace").splitlines()
+    if prefix.returncode != 0 or not lines or lines[0] != "true":
         return None
-    status = run(["git", "-C", str(directory), "status", "--porcelain", "--", "."], timeout=120)
-    return [line for line in status.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+    folder = lines[1] if len(lines) > 1 else ""
+    status = run(["git", "-C", str(directory), "status", "--porcelain=v1", "-z", "--no-renames",
+                  "--untracked-files=all", "--", "."], timeout=120)
+    changed = [record[3:] for record in status.stdout.decode("utf-8", "surrogateescape").split("\0") if record]
+    return sorted(path[len(folder):] for path in changed if path.startswith(folder) and path[len(folder):] in owned)
 
 
 def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
@@ -144,7 +153,8 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
             raise UpdateError(f"--restore {path}: the generator does not write that file")
     before = {path: current_text(directory, path) for path in texts}
     return UpdateResult(tuple(replaced), tuple(merged), tuple(conflicts), tuple(sorted(created)), tuple(deleted),
-                        tuple(kept_deleted), tuple(kept_edited), tuple(restored), tuple(unchanged), texts, before)
+                        tuple(kept_deleted), tuple(kept_edited), tuple(restored), tuple(unchanged), texts, before,
+                        theirs)
 
 
 def update(profiles: Iterable[str | Path], overrides: Iterable[str], directory: str | Path, *,
@@ -157,13 +167,15 @@ def update(profiles: Iterable[str | Path], overrides: Iterable[str], directory: 
     ``dry_run`` writes, locks and recovers nothing.
     """
     directory = Path(directory)
-    if read_lock(directory) is None:
+    lock = read_lock(directory)
+    if lock is None:
         raise UpdateError(f"{directory} holds no earlier render (no {LOCK_FILE})",
                           hint="render it first: argoflow-gen render PROFILE... -o DIR")
     if not allow_dirty and not dry_run:
-        dirty = _git_dirty(directory)
+        dirty = _git_dirty(directory, {*lock.files, *lock.seeds, *STATE_FILES})
         if dirty:
-            raise UpdateError(f"{directory} has uncommitted changes ({len(dirty)} paths)",
+            listing = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
+            raise UpdateError(f"{directory} has uncommitted changes to generated files: {listing}",
                               hint="commit or stash them first, so the update can be reviewed and undone; "
                                    "or pass --allow-dirty")
     profile = load_profile(*profiles, overrides=overrides)
