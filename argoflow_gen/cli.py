@@ -411,6 +411,50 @@ def status(repo: Path, quiet: bool, verbose: bool) -> None:
     raise SystemExit(1)
 
 
+@cli.command()
+@click.argument("profiles", nargs=-1, metavar="[PROFILE...]")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--tree", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None, metavar="DIR",
+              help="List the images of the fork in DIR as it is, instead of rendering PROFILE...")
+@click.option("--format", "output_format", type=click.Choice(["list", "json"]), default="list", show_default=True,
+              help="list: one image per line (for skopeo/crane copy loops); json: each with every reference.")
+@click.option("--kustomize", "kustomize", default=None, metavar="CMD",
+              help="The command that builds a kustomization folder [default: kubectl kustomize].")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="Builds at once.")
+@verbosity
+def images(profiles: Sequence[str], overrides: Sequence[str], tree: Path | None, output_format: str,
+           kustomize: str | None, jobs: int | None, quiet: bool, verbose: bool) -> None:
+    """List every container image the fork runs: in pod specs, and those controllers start later (named in
+    ConfigMaps, arguments and custom resources), from every Application's build.
+
+    \b
+    Example:
+      argoflow-gen images preset:full --set spec.repo.url=https://github.com/me/kf.git
+      argoflow-gen images --tree fork --format json > images.json
+    """
+    from .api import images_of
+    from .images import format_json, format_list
+
+    if (tree is None) == (not profiles):
+        raise click.UsageError("give PROFILE... to render, or --tree DIR for a fork on disk (not both)")
+    if tree is not None:
+        from .diff.sources import read_folder
+
+        files = read_folder(tree)
+    else:
+        from .loader import load_profile
+        from .rendering import render as render_tree
+
+        files = dict(render_tree(load_profile(*profiles, overrides=overrides), read_only=True))
+    found, not_built = images_of(files, kustomize=kustomize, jobs=jobs)
+    for name, reason in not_built:
+        if not quiet:
+            click.echo(f"warning: {name} is not built ({reason}): its images are not listed", err=True)
+    click.echo(format_json(found, not_built) if output_format == "json" else format_list(found), nl=False)
+    if verbose:
+        click.echo(f"{len(found)} images", err=True)
+
+
 @cli.command("hash-password")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input (one line).")
 @click.option("--cost", default=12, show_default=True, type=int, help="The bcrypt cost (work factor), 4 to 31.")
