@@ -6,10 +6,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import catalog
-from .schema import Problem, git_url_problem
+from .schema import SCP_URL, Problem, git_url_problem
 from .yamlio import JsonPath
 
 RANK = 2
+#: Host names reserved for examples (RFC 2606): a repository there is a placeholder nobody can clone.
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+EXAMPLE_TLDS = ("example", "invalid")
 
 
 def _p(path: JsonPath, message: str, hint: str = "") -> Problem:
@@ -68,9 +71,25 @@ def _components(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator
                      f"{app['name']!r} is already the name of a generated Application")
 
 
+def example_host(url: str) -> str | None:
+    """The host of a git URL if it is a name reserved for examples (git.example.com), else None."""
+    from urllib.parse import urlsplit
+
+    scp = SCP_URL.fullmatch(url)
+    host = (scp.group("host") if scp else urlsplit(url).hostname or "").lower().rstrip(".")
+    if host in EXAMPLE_DOMAINS or host.endswith(tuple(f".{domain}" for domain in EXAMPLE_DOMAINS)):
+        return host
+    return host if host.rpartition(".")[2] in EXAMPLE_TLDS else None
+
+
 def _repo(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
     repo = spec["repo"]
     base: JsonPath = ("spec", "repo")
+    host = example_host(repo["url"])
+    if host:
+        yield _p((*base, "url"), f"{host} is an example host name: Argo CD cannot pull the fork from it",
+                 "set spec.repo.url to your fork's git URL, e.g. "
+                 "--set spec.repo.url=https://github.com/ORG/kubeflow-gitops.git")
     credentials = repo.get("credentials")
     if repo["private"] and not credentials:
         yield _p((*base, "private"), "a private repository needs credentials",
