@@ -10,6 +10,9 @@ from .schema import SCP_URL, Problem, git_url_problem
 from .yamlio import JsonPath
 
 RANK = 2
+#: The block of settings each DNS-01 solver of ``spec.ingress.tls.letsencrypt`` reads.
+DNS01_BLOCKS = {"dns01-cloudflare": "cloudflareApiToken", "dns01-route53": "route53", "dns01-clouddns": "cloudDNS",
+                "dns01-azuredns": "azureDNS"}
 #: Host names reserved for examples (RFC 2606): a repository there is a placeholder nobody can clone.
 EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 EXAMPLE_TLDS = ("example", "invalid")
@@ -144,11 +147,18 @@ def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pr
         yield _p(("spec", "ingress", "domain"), f"TLS mode {mode} needs a domain",
                  "set spec.ingress.domain, or spec.ingress.tls.mode: none")
     le = tls.get("letsencrypt", {})
-    if le.get("solver") == "dns01-cloudflare" and "cloudflareApiToken" not in le:
-        yield _p((*base, "letsencrypt", "solver"), "solver dns01-cloudflare needs cloudflareApiToken")
-    if "cloudflareApiToken" in le and le.get("solver") != "dns01-cloudflare":
-        yield _p((*base, "letsencrypt", "cloudflareApiToken"),
-                 "cloudflareApiToken is only used by solver dns01-cloudflare")
+    solver = le.get("solver")
+    for provider_solver, block in DNS01_BLOCKS.items():
+        if solver == provider_solver and block not in le:
+            yield _p((*base, "letsencrypt", "solver"), f"solver {solver} needs {block}",
+                     f"set spec.ingress.tls.letsencrypt.{block}")
+        if block in le and solver != provider_solver:
+            yield _p((*base, "letsencrypt", block), f"{block} is only used by solver {provider_solver}",
+                     f"set solver: {provider_solver}, or remove {block}")
+    azure = le.get("azureDNS", {})
+    if "managedIdentity" in azure and "servicePrincipal" in azure:
+        yield _p((*base, "letsencrypt", "azureDNS", "managedIdentity"),
+                 "set only one of managedIdentity, servicePrincipal")
     if ingress.get("domain") in ingress.get("extraHosts", []):
         yield _p(("spec", "ingress", "extraHosts"), "repeats spec.ingress.domain")
 
@@ -228,7 +238,8 @@ def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[P
 def _secret_refs(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Mapping[str, Any]]]:
     """Every secret reference in the spec, found by shape: a mapping with existingSecret or sealed."""
     if isinstance(value, Mapping):
-        named = path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom")
+        named = path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom",
+                                      "serviceAccountKey")
         if named and path[:2] != ("spec", "repo"):
             yield path, value
             return

@@ -22,6 +22,9 @@ from .profile import (
     ArgoSubjects,
     ArgoWorkflows,
     Auth,
+    AzureDNS,
+    AzureServicePrincipal,
+    CloudDNS,
     Component,
     ExtraApplication,
     GpuVendor,
@@ -37,6 +40,7 @@ from .profile import (
     Repo,
     RepoCredentials,
     Resource,
+    Route53,
     S3Store,
     Scheduling,
     SealedCredentials,
@@ -172,16 +176,7 @@ def build(resolution: Resolution) -> Profile:
             service_type=ingress["serviceType"],
             tls=TLS(
                 mode=tls["mode"],
-                letsencrypt=LetsEncrypt(
-                    email=le["email"],
-                    server=ACME_SERVERS.get(le["server"], le["server"]),
-                    solver=le["solver"],
-                    cloudflare_api_token=_secret_ref(
-                        resolution, le.get("cloudflareApiToken"),
-                        ("spec", "ingress", "tls", "letsencrypt", "cloudflareApiToken")),
-                )
-                if le
-                else None,
+                letsencrypt=_letsencrypt(resolution, le) if le else None,
                 secret_name=tls.get("secretName"),
             ),
         ),
@@ -247,6 +242,53 @@ def build(resolution: Resolution) -> Profile:
         monitoring=Monitoring(prometheus=spec.get("monitoring", {}).get("prometheus", "none"),
                               service_monitor_labels=_frozen(spec.get("monitoring", {}).get("serviceMonitorLabels",
                                                                                            {}))),
+    )
+
+
+LETSENCRYPT: JsonPath = ("spec", "ingress", "tls", "letsencrypt")
+
+
+def _letsencrypt(resolution: Resolution, le: Mapping[str, Any]) -> LetsEncrypt:
+    route53, cloud_dns, azure = le.get("route53"), le.get("cloudDNS"), le.get("azureDNS")
+    principal = (azure or {}).get("servicePrincipal")
+    return LetsEncrypt(
+        email=le["email"],
+        server=ACME_SERVERS.get(le["server"], le["server"]),
+        solver=le["solver"],
+        cloudflare_api_token=_secret_ref(resolution, le.get("cloudflareApiToken"),
+                                         (*LETSENCRYPT, "cloudflareApiToken")),
+        route53=Route53(
+            region=route53["region"], hosted_zone_id=route53.get("hostedZoneID"), role=route53.get("role"),
+            credentials=_key_pair(resolution, route53["credentials"], (*LETSENCRYPT, "route53", "credentials"),
+                                  ("accessKeyKey", "access-key-id"), ("secretKeyKey", "secret-access-key"),
+                                  ("accessKey", "secretKey"))
+            if "credentials" in route53
+            else None,
+        )
+        if route53
+        else None,
+        cloud_dns=CloudDNS(
+            project=cloud_dns["project"], hosted_zone_name=cloud_dns.get("hostedZoneName"),
+            service_account_key=_secret_ref(resolution, cloud_dns.get("serviceAccountKey"),
+                                            (*LETSENCRYPT, "cloudDNS", "serviceAccountKey")),
+        )
+        if cloud_dns
+        else None,
+        azure_dns=AzureDNS(
+            subscription_id=azure["subscriptionID"], resource_group=azure["resourceGroupName"],
+            hosted_zone_name=azure.get("hostedZoneName"), environment=azure.get("environment"),
+            service_principal=AzureServicePrincipal(
+                client_id=principal["clientID"], tenant_id=principal["tenantID"],
+                client_secret=_secret_ref(resolution, principal["clientSecret"],
+                                          (*LETSENCRYPT, "azureDNS", "servicePrincipal", "clientSecret"))
+                or SecretRef(),
+            )
+            if principal
+            else None,
+            managed_identity=_frozen(azure["managedIdentity"]) if "managedIdentity" in azure else None,
+        )
+        if azure
+        else None,
     )
 
 

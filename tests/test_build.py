@@ -148,10 +148,11 @@ def test_profile_values_reach_the_built_manifests(tmp_path: Path, kustomize: Kus
 
     gateway = _find(kustomize.build_objects(root / "kubeflow-istio-resources"), "Gateway", "kubeflow-gateway")
     https = [server for server in gateway["spec"]["servers"] if server["port"]["number"] == 443]
-    assert https == [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": ["ml.example.org"],
+    hosts = ["ml.example.org", "*.ml.example.org"]  # with KServe's NAME-NAMESPACE.ml.example.org hosts
+    assert https == [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": hosts,
                       "tls": {"mode": "SIMPLE", "credentialName": "kubeflow-gateway-tls"}}]
     certificate = _find(kustomize.build_objects(root / "kubeflow-istio-resources"), "Certificate", "kubeflow-gateway")
-    assert certificate["spec"]["dnsNames"] == ["ml.example.org"]
+    assert certificate["spec"]["dnsNames"] == hosts
 
     service = _find(kustomize.build_objects(root / "istio"), "Service", "istio-ingressgateway")
     assert service["spec"]["type"] == "LoadBalancer"

@@ -11,6 +11,7 @@ from ..tree import Tree
 from ..writer import LOCK_FILE, PRISTINE, PROFILE_RECORD, STATE_IGNORE, STATE_IGNORE_TEXT, pristine_text, sha256
 from ..yamlio import dump
 from . import (  # noqa: F401 - they register customizers
+    acme,
     argocd,
     argoworkflows,
     auth,
