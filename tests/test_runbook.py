@@ -31,7 +31,7 @@ BIN = Path(sys.executable).parent
 #: Install order: a step listed here must come after every step listed before it that the README has.
 ORDER = ["install-argocd", "wait-argocd", "configure-argocd", "install-sealed-secrets", "wait-sealed-secrets",
          "install-repo-credentials", "secret-files", "pre-install", "deploy", "wait-deploy", "uninstall",
-         "wait-uninstall", "uninstall-argocd"]
+         "wait-uninstall", "uninstall-argocd", "wait-uninstall-argocd"]
 
 
 def steps(readme: str) -> dict[str, str]:
@@ -141,13 +141,14 @@ def test_the_password_recipe_leaves_no_newline_in_the_secret(tmp_path: Path) -> 
 
 def test_uninstall_never_deletes_argo_cd_before_its_children() -> None:
     found = steps(_readme("full"))
-    uninstall = found["uninstall"] + found["wait-uninstall"] + found["uninstall-argocd"]
+    uninstall = "".join(found[step] for step in ORDER[ORDER.index("uninstall"):])
     commands = [line.strip() for line in uninstall.splitlines() if line.strip()]
     assert commands == [
         "kubectl delete application kubeflow -n argocd --wait=false",
         "kubectl wait --for=delete application/kubeflow -n argocd --timeout=30m",
-        "kubectl delete application argocd -n argocd",
-        "kubectl delete -k argocd/base --ignore-not-found",
+        "kubectl delete application argocd -n argocd --ignore-not-found",
+        "kubectl delete -k argocd/base --ignore-not-found --wait=false",
+        "kubectl wait --for=delete namespace/argocd --timeout=10m",
     ]
 
 
