@@ -22,17 +22,17 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .diff import diff_resources, diff_trees
     from .loader import load_profile
+    from .planner import Plan
     from .profile import Profile
     from .rendering import render
     from .tree import Tree
-    from .writer import Plan
 
 _LAZY = {
     "load_profile": ("loader", "load_profile"),
     "Profile": ("profile", "Profile"),
     "render": ("rendering", "render"),
     "Tree": ("tree", "Tree"),
-    "Plan": ("writer", "Plan"),
+    "Plan": ("planner", "Plan"),
     "diff_trees": ("diff", "diff_trees"),
     "diff_resources": ("diff", "diff_resources"),
 }

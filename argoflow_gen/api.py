@@ -3,26 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import OutputError
 from .loader import load_profile
+from .planner import Plan, read_generated
 from .rendering import render
-from .writer import Plan, folder_lock, read_generated, recover
+from .state import JOURNAL, pending_write
+from .writer import transaction
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What ``render_to`` did (or, read-only, would do), and what the render found."""
+
+    plan: Plan
+    findings: tuple[str, ...] = ()  # security findings (a sealed value replaced by hand): --check fails on them
+    warnings: tuple[str, ...] = ()
+
+
+def refuse_pending(directory: Path) -> None:
+    """A read-only command never replays an interrupted write: it says one is pending instead."""
+    if pending_write(directory):
+        raise OutputError(f"{directory} has an interrupted write waiting to be finished ({JOURNAL})",
+                          hint="run the render again without --check or --dry-run to finish it; "
+                               "read-only commands never replay it")
 
 
 def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: str | Path, *,
               dry_run: bool = False, check: bool = False, force: bool = False,
-              rotate_secrets: bool = False) -> Plan:
+              rotate_secrets: bool = False) -> Rendered:
     """Load the profiles, render them, and write (or, with ``dry_run``/``check``, only plan) the tree.
 
-    Sealed values of an earlier render in ``output`` are re-used while their inputs are unchanged.
+    Sealed values of an earlier render in ``output`` are re-used while they are bound to its lock and their
+    inputs are unchanged. ``dry_run`` and ``check`` write, lock and recover nothing.
     """
     profile = load_profile(*profiles, overrides=overrides)
     output = Path(output)
-    if (output / ".argoflow-gen").is_dir():  # finish or undo an interrupted write first
-        with folder_lock(output):
-            recover(output)
-    tree = render(profile, previous=read_generated(output), rotate_secrets=rotate_secrets)
-    if dry_run or check:
-        return tree.plan(output)
-    return tree.write(output, force=force)
+    read_only = dry_run or check
+    if read_only:
+        refuse_pending(output)
+    elif pending_write(output):  # finish or undo an interrupted write first
+        with transaction(output):
+            pass
+    tree = render(profile, previous=read_generated(output), rotate_secrets=rotate_secrets, read_only=read_only)
+    plan = tree.plan(output) if read_only else tree.write(output, force=force)
+    return Rendered(plan, tree.findings, tree.warnings)

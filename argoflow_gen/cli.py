@@ -208,6 +208,15 @@ def init(file: Path, preset: str, force: bool) -> None:
     click.echo(f"wrote {file}; edit it, then run: argoflow-gen validate {file}")
 
 
+def _report(findings: Sequence[str], warnings: Sequence[str], quiet: bool) -> None:
+    """Security findings always, on stderr; warnings unless quiet."""
+    for finding in findings:
+        click.echo(f"security: {finding}", err=True)
+    if not quiet:
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
 @cli.command()
 @profile_arguments
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -227,10 +236,12 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
     """
     from .api import render_to
 
-    outcome = render_to(profiles, overrides, output, dry_run=dry_run, check=check, force=force,
-                        rotate_secrets=rotate_secrets)
+    rendered = render_to(profiles, overrides, output, dry_run=dry_run, check=check, force=force,
+                         rotate_secrets=rotate_secrets)
+    outcome = rendered.plan
+    _report(rendered.findings, rendered.warnings, quiet)
     if check:
-        if outcome.changes:
+        if outcome.changes or rendered.findings:
             for action, path in outcome.rows():
                 if action != "unchanged" and not quiet:
                     click.echo(f"{action:9} {path}")
@@ -314,7 +325,8 @@ def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_ru
 def status(repo: Path, quiet: bool, verbose: bool) -> None:
     """Show generated files you changed (drift) and whether re-rendering the recorded profile changes any.
 
-    Exit code 1 if anything drifted or would change, 0 if the fork is clean.
+    Exit code 0 if the fork is clean, 1 if anything drifted or would change, 2 if the recorded profile
+    could not be re-rendered (the fork is then not reported clean). Never reads a secret input, never writes.
 
     \b
     Example:
@@ -323,19 +335,20 @@ def status(repo: Path, quiet: bool, verbose: bool) -> None:
     from .update import status as fork_status
 
     report = fork_status(repo)
+    _report(report.findings, (), quiet)
     if quiet:
-        raise SystemExit(0 if report.clean else 1)
+        raise SystemExit(0 if report.clean else 1 if report.checked_all else 2)
     if verbose:
         click.echo(f"{report.checked} generated files checked")
     for path in report.edited:
         click.echo(f"edited    {path}")
     for path in report.deleted:
         click.echo(f"deleted   {path}")
-    if report.rerender_changes is None:
-        click.echo(report.note)
-    else:
-        for path in report.rerender_changes:
-            click.echo(f"stale     {path}  (re-rendering the recorded profile changes it)")
+    for path in report.rerender_changes or ():
+        click.echo(f"stale     {path}  (re-rendering the recorded profile changes it)")
+    if not report.checked_all:
+        click.echo(f"{repo}: not checked: {report.note}", err=True)
+        raise SystemExit(2)
     if report.clean:
         click.echo(f"{repo}: clean")
         return

@@ -85,6 +85,11 @@ class UpdateError(InputError):
     """An update of a fork was refused."""
 
 
+class StateError(InputError):
+    """A file of the fork that argoflow-gen reads as data (its state files under ``.argoflow-gen/``, a file a
+    generated path names) is damaged or hostile: a path outside the fork, a symlink, a size over its limit."""
+
+
 class DifferencesFound(ArgoflowError):
     """Not a failure: ``--check`` and ``diff`` found differences (exit code 1)."""
 

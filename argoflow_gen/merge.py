@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .process import run
 
 _LITERAL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=")
 MERGE_KEYS = ("name", "path", "containerPort", "mountPath", "key", "ip", "type", "topologyKey", "devicePath")
@@ -126,6 +127,15 @@ def _merge_list(base: list[Any], ours: Any, theirs: list[Any]) -> Any:
     base_by = {ident(item): item for item in base}
     theirs_by = {ident(item): item for item in theirs}
     ours_ids = [ident(item) for item in ours]
+    if key is None:
+        # Items without a merge key are known only by their value: an item that both sides changed shows
+        # up as removed on each side, with a new item added on each. Keeping both would keep the user's
+        # stale copy beside the new one, silently: that is a conflict.
+        removed_by_both = set(base_by) - set(ours_ids) - set(theirs_by)
+        added_by_ours = set(ours_ids) - set(base_by) - set(theirs_by)
+        added_by_theirs = set(theirs_by) - set(base_by) - set(ours_ids)
+        if removed_by_both and added_by_ours and added_by_theirs:
+            raise _Conflict
     result: list[Any] = []
     for item, item_id in zip(list(ours), ours_ids, strict=True):
         if item_id in theirs_by:
@@ -223,16 +233,16 @@ def merge_text(base: str, ours: str, theirs: str, path: str) -> tuple[str, bool]
             file = Path(folder) / name
             file.write_text(text, encoding="utf-8")
             files.append(str(file))
-        result = subprocess.run(
+        result = run(
             ["git", "merge-file", "-p", "-L", f"{path} (yours)", "-L", f"{path} (last render)",
-             "-L", f"{path} (new render)", *files],
-            capture_output=True, text=True, check=False,
+             "-L", f"{path} (new render)", "--", *files],
+            timeout=120,
         )
-    if result.returncode < 0 or result.returncode > 127:
+    if result.returncode < 0 or result.returncode > 127 or result.timed_out or result.overflowed:
         from .errors import UpdateError
 
-        raise UpdateError(f"git merge-file failed on {path}: {result.stderr.strip()}")
-    return result.stdout, result.returncode > 0
+        raise UpdateError(f"git merge-file failed on {path}: {result.error_text()}")
+    return result.stdout.decode("utf-8", "replace"), result.returncode > 0
 
 
 def merge_file(path: str, base: str, ours: str, theirs: str) -> Merged:

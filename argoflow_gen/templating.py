@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from .yamlio import indented
@@ -15,6 +16,20 @@ def _yaml(value: Any, indent: int = 0) -> str:
 def _oneline(value: Any) -> str:
     """Free text for a comment or a Markdown line: control characters become spaces."""
     return "".join(" " if ord(c) < 32 or c in "\u2028\u2029\x85" else c for c in str(value))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|!~])")
+
+
+def markdown_text(value: Any) -> str:
+    """Free text for a Markdown paragraph, inert: one line, no control characters, HTML as entities, and the
+    characters that make links, images, emphasis, tables or headings escaped."""
+    text = " ".join(_oneline(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    if re.match(r"[-+]\s", text):  # would start a list
+        text = "\\" + text
+    return re.sub(r"^([0-9]+)([.)])(?=\s)", r"\1\\\2", text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,6 +50,7 @@ def environment() -> Any:
     )
     env.filters["yaml"] = _yaml
     env.filters["oneline"] = _oneline
+    env.filters["markdown"] = markdown_text
     return env
 
 

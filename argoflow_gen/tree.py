@@ -7,16 +7,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from .writer import Plan, plan, write_tree
+from .planner import Plan, plan
+from .writer import write_tree
 
 
 @dataclass(frozen=True)
 class Tree(Mapping[str, str]):
     """Every file of a render. ``files`` are owned by the generator and rewritten by every render;
-    ``seeds`` are written once, when missing, and belong to the user from then on."""
+    ``seeds`` are written once, when missing, and belong to the user from then on. ``findings`` are security
+    findings of the render (a sealed value replaced by hand), ``warnings`` what the user should know."""
 
     files: Mapping[str, str]
     seeds: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    findings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __getitem__(self, path: str) -> str:
         if path in self.files:

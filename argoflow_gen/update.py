@@ -6,32 +6,35 @@ The base of every three-way merge is the pristine copy of the last render that t
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import SecretError, UpdateError
+from .api import refuse_pending
+from .errors import ArgoflowError, StateError, UpdateError
 from .loader import load_profile
 from .merge import merge_file
+from .planner import read_generated
+from .process import run
+from .profile import Profile
 from .rendering import render
-from .tree import Tree
-from .writer import (
+from .state import (
+    COMMITTED,
     LOCK_FILE,
     PRISTINE,
     PROFILE_RECORD,
-    _current,
-    folder_lock,
-    read_generated,
-    read_previous,
+    current_text,
+    read_bounded,
+    read_lock,
     read_pristine,
-    recover,
+    require_state_folder,
     sha256,
-    write_file,
 )
+from .tree import Tree
+from .writer import commit, transaction
 
-STATE_FILES = (LOCK_FILE, PRISTINE, PROFILE_RECORD)
+STATE_FILES = COMMITTED
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,13 @@ class UpdateResult:
 def _git_dirty(directory: Path) -> list[str] | None:
     """Uncommitted changes under ``directory`` if it is in a git work tree; None if it is not."""
     try:
-        inside = subprocess.run(["git", "-C", str(directory), "rev-parse", "--is-inside-work-tree"],
-                                capture_output=True, text=True, check=False)
+        inside = run(["git", "-C", str(directory), "rev-parse", "--is-inside-work-tree"], timeout=60)
     except FileNotFoundError:
         return None
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
         return None
-    status = subprocess.run(["git", "-C", str(directory), "status", "--porcelain", "--", "."],
-                            capture_output=True, text=True, check=False)
-    return [line for line in status.stdout.splitlines() if line.strip()]
+    status = run(["git", "-C", str(directory), "status", "--porcelain", "--", "."], timeout=120)
+    return [line for line in status.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
 
 
 def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
@@ -95,7 +96,7 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
     for path in sorted(set(base) | set(theirs)):
         if path in STATE_FILES:
             continue
-        ours = _current(directory / path)
+        ours = current_text(directory, path)
         old = base.get(path)
         new = theirs.get(path)
         if ours is not None and ours.startswith("\0"):
@@ -135,13 +136,13 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
         (conflicts if result.conflict else merged).append(path)
         texts[path] = result.text
     for path, text in tree.seeds.items():
-        if _current(directory / path) is None and path not in base:
+        if current_text(directory, path) is None and path not in base:
             created.append(path)
             texts[path] = text
     for path in restore:
         if path not in base and path not in theirs:
             raise UpdateError(f"--restore {path}: the generator does not write that file")
-    before = {path: _current(directory / path) for path in texts}
+    before = {path: current_text(directory, path) for path in texts}
     return UpdateResult(tuple(replaced), tuple(merged), tuple(conflicts), tuple(sorted(created)), tuple(deleted),
                         tuple(kept_deleted), tuple(kept_edited), tuple(restored), tuple(unchanged), texts, before)
 
@@ -149,9 +150,14 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
 def update(profiles: Iterable[str | Path], overrides: Iterable[str], directory: str | Path, *,
            dry_run: bool = False, allow_dirty: bool = False, restore: Iterable[str] = (),
            rotate_secrets: bool = False) -> UpdateResult:
-    """Re-render into an existing fork, three-way merging the user's edits. Conflicts leave markers."""
+    """Re-render into an existing fork, three-way merging the user's edits. Conflicts leave markers.
+
+    The update is one transaction of the writer (staged, journaled, under the folder lock from planning to
+    commit): a killed or failed update leaves the fork as it was or as the update makes it, never a mix.
+    ``dry_run`` writes, locks and recovers nothing.
+    """
     directory = Path(directory)
-    if read_previous(directory) is None:
+    if read_lock(directory) is None:
         raise UpdateError(f"{directory} holds no earlier render (no {LOCK_FILE})",
                           hint="render it first: argoflow-gen render PROFILE... -o DIR")
     if not allow_dirty and not dry_run:
@@ -161,26 +167,27 @@ def update(profiles: Iterable[str | Path], overrides: Iterable[str], directory: 
                               hint="commit or stash them first, so the update can be reviewed and undone; "
                                    "or pass --allow-dirty")
     profile = load_profile(*profiles, overrides=overrides)
-    if not dry_run:
-        recover(directory)
+    restore = tuple(restore)
+    if dry_run:
+        refuse_pending(directory)
+        return _planned(profile, directory, restore, rotate_secrets, read_only=True)[0]
+    with transaction(directory):
+        result, tree = _planned(profile, directory, restore, rotate_secrets, read_only=False)
+        writes = {path: text for path, text in result.texts.items() if text is not None}
+        writes.update({path: tree.files[path] for path in STATE_FILES
+                       if current_text(directory, path) != tree.files[path]})
+        commit(directory, writes, [path for path, text in result.texts.items() if text is None])
+    return result
+
+
+def _planned(profile: Profile, directory: Path, restore: tuple[str, ...], rotate_secrets: bool, *,
+             read_only: bool) -> tuple[UpdateResult, Tree]:
     base = read_pristine(directory)
     if base is None:
         raise UpdateError(f"{directory} has no {PRISTINE}", hint="it was rendered by an older argoflow-gen; "
                           "re-render once with render --force after committing your work")
-    tree = render(profile, previous=read_generated(directory), rotate_secrets=rotate_secrets)
-    result = plan_update(base, tree, directory, restore)
-    if dry_run:
-        return result
-    with folder_lock(directory):
-        for path, text in result.texts.items():
-            target = directory / path
-            if text is None:
-                target.unlink()
-            else:
-                write_file(target, text)
-        for path in STATE_FILES:
-            write_file(directory / path, tree.files[path])
-    return result
+    tree = render(profile, previous=read_generated(directory), rotate_secrets=rotate_secrets, read_only=read_only)
+    return plan_update(base, tree, directory, restore), tree
 
 
 @dataclass(frozen=True)
@@ -190,37 +197,70 @@ class Status:
     rerender_changes: tuple[str, ...] | None  # None when the recorded profile cannot be re-rendered here
     note: str = ""
     checked: int = 0
+    findings: tuple[str, ...] = ()  # security findings (a sealed value replaced by hand)
+
+    @property
+    def checked_all(self) -> bool:
+        return self.rerender_changes is not None
 
     @property
     def clean(self) -> bool:
-        return not (self.edited or self.deleted or self.rerender_changes)
+        return self.checked_all and not (self.edited or self.deleted or self.rerender_changes or self.findings)
+
+
+def load_record(directory: Path) -> Profile:
+    """The resolved profile a fork records (``.argoflow-gen/profile.yaml``), read as hostile input: bounded,
+    a regular file, and never a layer that pulls in other files (a resolved profile has no ``extends``)."""
+    from .state.gate import NotRegular
+    from .yamlio import MAX_FILE_BYTES, load
+
+    path = directory / PROFILE_RECORD
+    require_state_folder(directory)
+    try:
+        raw = read_bounded(path, MAX_FILE_BYTES, what=str(path))
+    except NotRegular:
+        raise StateError(f"{path} is not a regular file", hint="restore it from git") from None
+    if raw is None:
+        raise StateError(f"{path} is missing", hint="restore it from git, or render the fork again")
+    document = load(raw.decode("utf-8", "replace"), str(path))
+    if isinstance(document.data, dict) and "extends" in document.data:
+        raise StateError(f"{path}: a recorded profile never extends other files",
+                         hint="restore it from git, or render the fork again")
+    return load_profile(path)
 
 
 def status(directory: str | Path) -> Status:
-    """Which generated files the user changed, and whether re-rendering the recorded profile would change any."""
+    """Which generated files the user changed, and whether re-rendering the recorded profile would change any.
+
+    Read-only and honest: it never writes, locks or replays anything, never reads a secret input (sealed
+    values bound to the lock are carried on as they are), and when it cannot re-render, it says so
+    (``rerender_changes`` is None) instead of reporting a clean fork.
+    """
     directory = Path(directory)
-    previous = read_previous(directory)
+    refuse_pending(directory)
+    previous = read_lock(directory)
     if previous is None:
         raise UpdateError(f"{directory} holds no earlier render (no {LOCK_FILE})")
     edited, deleted = [], []
     for path, digest in sorted(previous.files.items()):
         if path in STATE_FILES:
             continue
-        current = _current(directory / path)
+        current = current_text(directory, path)
         if current is None:
             deleted.append(path)
         elif sha256(current) != digest:
             edited.append(path)
-    pristine = read_pristine(directory) or {}
     note = ""
     changes: tuple[str, ...] | None
     try:
-        profile = load_profile(directory / PROFILE_RECORD)
-        tree = render(profile, previous=read_generated(directory))
+        pristine = read_pristine(directory) or {}
+        tree = render(load_record(directory), previous=read_generated(directory), read_only=True,
+                      read_secrets=False)
         changes = tuple(sorted(
             path for path in set(tree.files) | set(pristine)
             if path not in STATE_FILES and tree.files.get(path) != pristine.get(path)
         ))
-    except SecretError as error:
-        changes, note = None, f"re-render not checked: {error}"
-    return Status(tuple(edited), tuple(deleted), changes, note, len(previous.files))
+        findings = tree.findings
+    except ArgoflowError as error:
+        changes, findings, note = None, (), f"re-render not checked: {error}"
+    return Status(tuple(edited), tuple(deleted), changes, note, len(previous.files), findings)

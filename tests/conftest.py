@@ -69,6 +69,13 @@ class Kustomize:
         return load_yaml_documents(self.build(folder))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_configuration(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The user's configuration folder (where the lock key is made) is a throwaway one for the tests."""
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    os.environ.pop("ARGOFLOW_GEN_LOCK_KEY", None)
+
+
 @pytest.fixture(scope="session")
 def kustomize(tmp_path_factory: pytest.TempPathFactory) -> Kustomize:
     if not KUSTOMIZE_OFFLINE.exists():

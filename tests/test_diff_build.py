@@ -23,7 +23,7 @@ from argoflow_gen.diff import (
     profile_pair,
 )
 from argoflow_gen.diff.command import diff_command
-from argoflow_gen.diff.remote import Remote, parse_remote
+from argoflow_gen.diff.remote import RefusedRemote, Remote, parse_remote
 from argoflow_gen.errors import DiffError
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
@@ -85,11 +85,33 @@ def run(monkeypatch: pytest.MonkeyPatch) -> Run:
     ("https://example.com/team/repo/base?ref=v1", None),  # where the repository ends is unknown
 ])
 def test_remote_references(entry: str, expected: Remote | None) -> None:
-    found = parse_remote(entry)
+    found = parse_remote(entry, allow_ssh=True)
     if expected is None:
         assert found is None
     else:
         assert found == Remote(entry, expected.url, expected.ref, expected.path)
+
+
+@pytest.mark.parametrize(("entry", "reason"), [
+    ("https://github.com/org/repo//base?ref=--upload-pack=touch%20/tmp/pwned", "is not a plain branch"),
+    ("https://github.com/org/repo//base?ref=-oProxyCommand=x", "is not a plain branch"),
+    ("file:///repo//../../../../etc/secret.yaml?ref=main", "the 'file' transport is refused"),
+    ("git::file:///srv/repo//base?ref=main", "the 'file' transport is refused"),
+    ("ext::sh -c touch% /tmp/pwned//base?ref=main", "spaces, control or shell characters"),
+    ("ext::ssh//base?ref=main", "getter is refused"),
+    ("http://example.com/org/repo.git//base?ref=main", "the 'http' transport is refused"),
+    ("git://example.com/org/repo.git//base?ref=main", "the 'git' transport is refused"),
+    ("https://github.com/org/repo//../../escape?ref=main", "leaves it"),
+    ("https://127.0.0.1/org/repo.git//base?ref=main", "not a DNS name"),
+    ("https://localhost.localdomain/org/repo.git//base?ref=main", "not a DNS name"),
+    ("https://user:token@github.com/org/repo//base?ref=main", "credentials in a remote URL"),
+    ("https://github.com/org/repo//base?ref=main&upload-pack=x", "not one kustomize reads"),
+    ("git@github.com:org/repo.git//deploy?ref=main", "ssh remotes are refused"),
+    ("https://github.com/org/repo//base?ref=a..b", "is not a plain branch"),
+])
+def test_hostile_remote_references_are_refused(entry: str, reason: str) -> None:
+    with pytest.raises(RefusedRemote, match=re.escape(reason)):
+        parse_remote(entry)
 
 
 # ------------------------------------------------------------------------------------------------ builds
@@ -149,7 +171,7 @@ def test_spawner_image_change_with_build(run: Run, snapshot: Any) -> None:
     assert result.exit_code == 1, result.output
     assert result.stderr == ""  # no progress bar off a terminal
     markdown = result.stdout
-    assert "| `jupyter-web-app` | 0 / 0 / 1 | 0 / 0 / 1 |" in markdown
+    assert "| `jupyter-web-app` | – | 0 / 0 / 1 | 0 / 0 / 1 |" in markdown
     assert "#### ~ `ConfigMap kubeflow/jupyter-web-app-config-<hash>`" in markdown
     assert "+     value: ghcr.io/example/jupyter-scipy:v2.0.0" in markdown
     assert "Not built: `sealed-secrets` (Helm chart source)" in markdown
@@ -197,8 +219,8 @@ def test_kubeflow_bump_counts_per_application(bump: Diff) -> None:
 def test_kubeflow_bump_reports(bump: Diff, snapshot: Any) -> None:
     markdown = format_markdown(bump)
     assert len(markdown) <= 65_536
-    assert "| `trainer` | 3 / 0 / 0 | 39 / 0 / 0 |" in markdown
-    assert "| `training-operator` | 0 / 3 / 0 | 0 / 16 / 0 |" in markdown
+    assert "| `trainer` | secrets, CRDs, RBAC, workloads | 3 / 0 / 0 | 39 / 0 / 0 |" in markdown
+    assert "| `training-operator` | secrets, CRDs, RBAC, workloads | 0 / 3 / 0 | 0 / 16 / 0 |" in markdown
     summary = markdown[: markdown.index("<details>")]
     headers = [line for line in format_text(bump).splitlines() if line.startswith("# ") or line.startswith("files:")]
     document = json.loads(format_json(bump))
@@ -234,3 +256,26 @@ def test_two_revisions_with_build(run: Run, tmp_path: Path, monkeypatch: pytest.
                  if entry["type"] == "resource"]
     assert resources == [("jupyter-web-app", "ConfigMap")]
     assert re.match(r"merge-base with main \([0-9a-f]{12}\)", json.loads(result.stdout)["old"])
+
+
+@pytest.mark.kustomize
+def test_the_comment_on_a_release_bump_of_the_full_preset_keeps_what_matters(offline_gitconfig: Path,
+                                                                              snapshot: Any) -> None:
+    """The pull-request comment of 1.10.2 -> 1.11.0 of preset:full: the profile change first, and the largest
+    Applications (pipelines, kserve, trainer) and the app-of-apps kept, in full or in brief, within GitHub's
+    limit."""
+    repo = "spec.repo.url=https://github.com/acme/kubeflow-fork.git"
+    pair = profile_pair(["preset:full"], ["preset:full"], old_overrides=[repo, "spec.kubeflow.version=1.10.2"],
+                        new_overrides=[repo, "spec.kubeflow.version=1.11.0"])
+    diff = compare(pair, build=True, kustomize=str(KUSTOMIZE_OFFLINE)).with_labels("1.10.2", "1.11.0")
+    markdown = format_markdown(diff, full="https://github.com/acme/kubeflow-fork/actions/runs/1")
+    assert len(markdown) <= 65_536
+    head = markdown[: markdown.index("<details>")]
+    assert head.index("**Profile changes**") < head.index("| Application |")
+    assert "| `spec.kubeflow.version` | `1.10.2` | `1.11.0` |" in head
+    assert "**Applications added:** `trainer`" in head and "**Applications removed:** `training-operator`" in head
+    sections = re.findall(r"<details><summary><code>([^<]+)</code>", markdown)
+    for name in ("pipelines", "kserve", "trainer", "kubeflow"):  # kubeflow: the app-of-apps
+        assert name in sections, name
+    assert "left out" not in markdown
+    assert markdown == snapshot

@@ -58,7 +58,7 @@ def test_spawner_image_change(run: Run, snapshot: Any) -> None:
         assert result.exit_code == 1, result.output
     markdown = results["markdown"].stdout
     assert markdown.startswith(MARKER + "\n")
-    assert "| `jupyter-web-app` | 0 / 0 / 1 |" in markdown
+    assert "| `jupyter-web-app` | – | 0 / 0 / 1 |" in markdown
     assert "<details><summary><code>jupyter-web-app</code>: 1 file changed</summary>" in markdown
     assert "+    value: ghcr.io/example/jupyter-scipy:v2.0.0" in markdown
     assert "-    value: ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.10.0" in markdown
@@ -88,7 +88,9 @@ def test_component_turned_on_adds_its_application_and_folder(run: Run, snapshot:
     assert {entry["change"] for entry in document["entries"]} == {"added", "changed"}
     markdown = run(*OLD, *NEW,
                    "--set", "spec.kubeflow.components.tensorboards-web-app.enabled=true", "--format", "markdown")
-    assert "| `tensorboards-web-app` | 3 / 0 / 0 |" in markdown.stdout
+    assert "| `tensorboards-web-app` | Applications | 3 / 0 / 0 |" in markdown.stdout
+    assert "**Applications added:** `tensorboards-web-app`" in markdown.stdout
+    assert "| `spec.kubeflow.components.tensorboards-web-app.enabled` | `false` | `true` |" in markdown.stdout
     assert "+- argocd-applications/tensorboards-web-app.yaml" in markdown.stdout
     assert masked(markdown.stdout) == snapshot
 

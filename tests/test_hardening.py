@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from argoflow_gen import load_profile, render
 from argoflow_gen.cli import cli
+from argoflow_gen.writer import transaction
 
 OLD = ["preset:minimal", "--set", "spec.kubeflow.version=1.10.2", "--set", "spec.repo.url=https://github.com/a/b.git"]
 NEW = ["preset:full", "--set", "spec.kubeflow.version=1.11.0", "--set", "spec.repo.url=https://github.com/a/b.git"]
@@ -59,8 +60,9 @@ def test_sigkill_during_a_rerender_leaves_the_old_or_the_new_tree(tmp_path: Path
         time.sleep(rng.uniform(0.3, 1.0) * duration)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        # the next command opening the folder finishes or undoes the interrupted write
-        CliRunner().invoke(cli, ["render", *NEW, "-o", str(folder), "--check"])
+        # the next command that writes to the folder finishes or undoes the interrupted write first
+        with transaction(folder):
+            pass
         state = on_disk(folder, paths)
         if state == {path: old.get(path) for path in paths}:
             outcomes["old"] += 1

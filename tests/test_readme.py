@@ -48,3 +48,14 @@ def test_library_example_runs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "profile quickstart: Kubeflow 1.11.0" in result.stdout
     assert (tmp_path / "fork" / "kubeflow.yaml").is_file()
+
+
+def test_the_threat_model_names_every_state_file() -> None:
+    from argoflow_gen import state
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Threat model", 1)[1].split("\n## ", 1)[0]
+    for name in (state.STATE_DIR, state.LOCK_FILE, state.PRISTINE, state.PROFILE_RECORD, state.JOURNAL,
+                 state.MUTEX):
+        assert f"`{name}" in section, name
+    assert "`staging/`" in section

@@ -16,14 +16,14 @@ from argoflow_gen.catalog import VERSIONS
 from argoflow_gen.layers import preset_names
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
+from argoflow_gen.state import LOCK_FILE, PRISTINE
 from argoflow_gen.tree import Tree
-from argoflow_gen.writer import LOCK_FILE, PRISTINE
 
 from .conftest import FORK, load_yaml_documents
 
 PRESETS = [name for name in preset_names() if name != "base"] + ["base"]
 SEALED_VALUE = re.compile(r"^(\s+[A-Za-z0-9_.-]+): [A-Za-z0-9+/]{200,}={0,2}$", re.MULTILINE)
-DIGEST = re.compile(r"(scrypt|random|sha256):[0-9a-f]{16,64}")
+DIGEST = re.compile(r"(random|literal|sha256|hmac-sha256:[0-9a-f]{16}):[0-9a-f]{16,64}")
 
 
 @pytest.fixture
@@ -47,7 +47,8 @@ def normalised(tree: Mapping[str, str], sealed: bool) -> dict[str, str]:
     files = {path: text for path, text in tree.items() if path != PRISTINE}
     if not sealed:
         return files
-    return {path: DIGEST.sub(r"\1:<masked>", SEALED_VALUE.sub(r"\1: <sealed>", text)) for path, text in files.items()}
+    return {path: DIGEST.sub(lambda match: f"{match[1].split(':')[0]}:<masked>",
+                             SEALED_VALUE.sub(r"\1: <sealed>", text)) for path, text in files.items()}
 
 
 def test_pristine_copy_holds_every_generated_file() -> None:

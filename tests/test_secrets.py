@@ -183,8 +183,10 @@ def test_lock_records_keyed_digests_never_values(lab: Path) -> None:
     _render(lab / "fork")
     lock = load_yaml_documents((lab / "fork/.argoflow-gen/lock.yaml").read_text())[0]
     sealed = lock["sealed"]
-    assert sealed["argocd/kubeflow-fork-repository/password"].startswith("scrypt:")
-    assert sealed["oauth2-proxy/oauth2-proxy/cookie-secret"].startswith("random:")
+    password = sealed["argocd/kubeflow-fork-repository/password"]
+    assert password["input"].startswith("hmac-sha256:")  # a MAC under the user's lock key: no guessing oracle
+    assert password["ciphertext"].startswith("sha256:")
+    assert sealed["oauth2-proxy/oauth2-proxy/cookie-secret"]["input"].startswith("random:")
     assert GIT_TOKEN not in str(lock)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from .build import Built, build_tree, build_trees
 from .compare import compare
 from .files import diff_trees
-from .formats import MARKER, MAX_MARKDOWN, format_json, format_markdown, format_text
+from .formats import format_json, format_text
+from .markdown import MARKER, MAX_MARKDOWN, format_markdown
 from .model import (
     ApplicationDiff,
     Counts,

@@ -7,7 +7,13 @@ Python). Timestamps stay strings.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+#: Files of a pull request are hostile: aliases that multiply (a "billion laughs") would make every later
+#: comparison walk billions of values. A text with anchors or aliases is counted as it expands.
+MAX_VALUES = 2_000_000
+_ALIAS = re.compile(r"(?:^|[\s\[{,])[&*][^\s,\]}]")
 
 
 class YamlError(ValueError):
@@ -15,17 +21,35 @@ class YamlError(ValueError):
 
 
 def load_all(text: str) -> list[Any]:
-    """Every non-empty document of ``text`` as plain data. Raises ``YamlError`` if it is not YAML."""
+    """Every non-empty document of ``text`` as plain data. Raises ``YamlError`` if it is not YAML, or if its
+    aliases expand it past MAX_VALUES values."""
     from ruamel.yaml.error import YAMLError
 
     from ..yamlio import load_all_plain
 
     try:
-        return load_all_plain(text)
+        documents = load_all_plain(text)
     except YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
     except (RecursionError, ValueError, TypeError) as exc:
         raise YamlError(f"{type(exc).__name__}: {exc}") from None
+    if _ALIAS.search(text):
+        _count(documents)
+    return documents
+
+
+def _count(documents: list[Any]) -> None:
+    budget = MAX_VALUES
+    stack: list[Any] = list(documents)
+    while stack:
+        value = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise YamlError(f"aliases expand the text to more than {MAX_VALUES} values")
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 _SEPARATOR = "\n---\n"

@@ -15,7 +15,6 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -24,12 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DiffError
-from . import _yaml
+from ..process import run
+from ..state.gate import problem
+from . import _yaml, confine
 from .apps import Application, applications
 from .model import NotBuilt
 from .remote import Cache, kustomization_file, local_folders
 
 DEFAULT_KUSTOMIZE = "kubectl kustomize"
+BUILD_TIMEOUT = 600.0  # seconds, per build
+MAX_BUILD_OUTPUT = 256 << 20
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 #: Called after each build with (builds done, builds in all, Application name).
@@ -67,26 +70,31 @@ def kustomize_command(command: str) -> list[str]:
 
 
 def build_trees(*trees: Mapping[str, str], kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None,
-                progress: Progress | None = None, labels: Sequence[str] = ()) -> tuple[Built, ...]:
+                progress: Progress | None = None, labels: Sequence[str] = (), allow_ssh: bool = False,
+                timeout: float = BUILD_TIMEOUT) -> tuple[Built, ...]:
     """Build every Application of each tree; builds with identical inputs run once and share one result.
 
-    ``labels`` name the trees in error messages (default: old, new).
+    The trees are untrusted (a pull request): nothing is built until every kustomization names only paths
+    inside its tree and remote bases argoflow-gen accepts (https; ssh with ``allow_ssh``); each build runs
+    at most ``timeout`` seconds and prints at most MAX_BUILD_OUTPUT bytes. ``labels`` name the trees in
+    error messages (default: old, new).
     """
     argv = kustomize_command(kustomize)
     names = list(labels) or (["old", "new"] if len(trees) == 2 else [f"tree {i + 1}" for i in range(len(trees))])
     jobs = max(jobs or os.cpu_count() or 1, 1)
     with tempfile.TemporaryDirectory(prefix="argoflow-gen-diff-", dir=_scratch()) as work:
         roots = [Path(work) / f"side-{index}" for index in range(len(trees))]
-        for root, tree in zip(roots, trees, strict=True):
+        for root, tree, name in zip(roots, trees, names, strict=True):
             _write(tree, root)
-        Cache(Path(work) / "cache", jobs=jobs).localise(roots)
+            confine.check(root, allow_ssh=allow_ssh, label=f"{name}: ")
+        Cache(Path(work) / "cache", jobs=jobs, allow_ssh=allow_ssh, timeout=timeout).localise(roots)
         plans = [_plan(tree, root, side) for side, (tree, root) in enumerate(zip(trees, roots, strict=True))]
         unique: dict[str, _Task] = {}
         for _apps, tasks, _direct in plans:
             for task in tasks:
                 unique.setdefault(task.key, task)
         ordered = sorted(unique.values(), key=lambda task: (-_weight(task.folder, Path(work)), task.key))
-        outputs = _run(ordered, argv, jobs, progress, roots, names)
+        outputs = _run(ordered, argv, jobs, progress, roots, names, timeout)
     results = []
     for apps, tasks, direct in plans:
         manifests: dict[str, Sequence[Mapping[str, Any]]] = dict(direct)
@@ -115,18 +123,19 @@ def _scratch() -> str | None:
 
 
 def build_tree(tree: Mapping[str, str], *, kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None,
-               progress: Progress | None = None) -> Built:
+               progress: Progress | None = None, allow_ssh: bool = False) -> Built:
     """Build every Application of one tree."""
-    (built,) = build_trees(tree, kustomize=kustomize, jobs=jobs, progress=progress, labels=["tree"])
+    (built,) = build_trees(tree, kustomize=kustomize, jobs=jobs, progress=progress, labels=["tree"],
+                           allow_ssh=allow_ssh)
     return built
 
 
 def _write(tree: Mapping[str, str], root: Path) -> None:
     for relative, text in tree.items():
-        parts = relative.split("/")
-        if relative.startswith("/") or any(part in ("", ".", "..") for part in parts):
-            raise DiffError(f"refusing to build a tree holding the path {relative!r}")
-        target = root.joinpath(*parts)
+        reason = problem(relative)
+        if reason is not None:
+            raise DiffError(f"refusing to build a tree holding the path {relative[:200]!r}: {reason}")
+        target = root.joinpath(*relative.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
 
@@ -182,7 +191,7 @@ def _directory(tree: Mapping[str, str], app: Application) -> list[Mapping[str, A
 
 
 def _run(tasks: list[_Task], argv: list[str], jobs: int, progress: Progress | None, roots: list[Path],
-         names: list[str]) -> dict[str, list[Mapping[str, Any]]]:
+         names: list[str], timeout: float) -> dict[str, list[Mapping[str, Any]]]:
     outputs: dict[str, list[Mapping[str, Any]]] = {}
     failures: list[str] = []
     if not tasks:
@@ -190,7 +199,7 @@ def _run(tasks: list[_Task], argv: list[str], jobs: int, progress: Progress | No
     memo: dict[str, Any] = {}  # document text -> data, shared by every build of the run
     with ThreadPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
         futures: dict[Future[list[Mapping[str, Any]]], _Task] = {
-            pool.submit(_build_one, argv, task.folder, memo): task for task in tasks}
+            pool.submit(_build_one, argv, task.folder, memo, timeout): task for task in tasks}
         for done, future in enumerate(as_completed(futures), start=1):
             task = futures[future]
             try:
@@ -220,17 +229,21 @@ def _environment() -> dict[str, str]:
     return {"GOGC": "400", **os.environ}
 
 
-def _build_one(argv: list[str], folder: Path, memo: dict[str, Any]) -> list[Mapping[str, Any]]:
+def _build_one(argv: list[str], folder: Path, memo: dict[str, Any], timeout: float) -> list[Mapping[str, Any]]:
     try:
-        result = subprocess.run([*argv, str(folder)], capture_output=True, text=True, check=False,
-                                env=_environment())
+        result = run([*argv, str(folder)], env=_environment(), timeout=timeout, max_output=MAX_BUILD_OUTPUT)
     except FileNotFoundError:
         raise _BuildFailure(f"command not found: {argv[0]} (install kubectl, or pass --kustomize CMD)") from None
+    if result.timed_out:
+        raise _BuildFailure(f"stopped after {timeout:.0f} s (a build may take at most that long)")
+    if result.overflowed:
+        raise _BuildFailure(f"stopped: the output passed {MAX_BUILD_OUTPUT >> 20} MiB")
     if result.returncode != 0:
-        lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("# Warning:")]
+        lines = [line for line in result.stderr.decode("utf-8", "replace").strip().splitlines()
+                 if not line.startswith("# Warning:")]
         raise _BuildFailure(" ".join(lines[-5:])[-2000:] or f"exit status {result.returncode}")
     try:
-        documents = _yaml.load_stream(result.stdout, memo)
+        documents = _yaml.load_stream(result.stdout.decode("utf-8", "replace"), memo)
     except _yaml.YamlError as exc:
         raise _BuildFailure(f"the output is not YAML: {exc}") from None
     return [document for document in documents if isinstance(document, Mapping)]

@@ -14,9 +14,10 @@ from typing import IO
 
 import click
 
-from .build import DEFAULT_KUSTOMIZE
+from .build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE
 from .compare import compare
-from .formats import format_json, format_markdown, format_text
+from .formats import format_json, format_text
+from .markdown import format_markdown
 from .sources import Pair, against_folder, profile_pair, revision_pair
 
 _SET_HELP = ("Override one value of the profiles (with --old/--new: of the new set), as the topmost layer: "
@@ -88,6 +89,9 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
 @click.option("--build", is_flag=True, help="Also build every Application with kustomize and diff the resources.")
 @click.option("--kustomize", "kustomize", default=DEFAULT_KUSTOMIZE, show_default=True, metavar="CMD",
               help="The command that builds a kustomization folder, given as its last argument.")
+@click.option("--allow-ssh", is_flag=True, help="With --build: fetch remote bases over ssh too (default: https only).")
+@click.option("--build-timeout", type=click.FloatRange(min=1), default=BUILD_TIMEOUT, show_default=True,
+              metavar="SECONDS", help="With --build: stop a build (or a fetch) that runs longer.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Builds at once [default: the number of cores].")
 @click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
@@ -99,8 +103,8 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing, not even progress; the exit code tells.")
 def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overrides: Sequence[str],
                  old_overrides: Sequence[str], against: Path | None, repo: Path | None, base: str | None,
-                 head: str | None, build: bool, kustomize: str, jobs: int | None, output_format: str, context: int,
-                 color: str, quiet: bool) -> None:
+                 head: str | None, build: bool, kustomize: str, allow_ssh: bool, build_timeout: float, jobs: int | None,
+                 output_format: str, context: int, color: str, quiet: bool) -> None:
     """Show what a change does to the fork: generated files, and with --build every Application's resources.
 
     Exit status: 0 no differences, 1 differences, 2 an error (a build that fails is an error).
@@ -113,7 +117,8 @@ def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str]
     """
     pair = _pair(profiles, old, new, overrides, old_overrides, against, repo, base, head)
     progress = _ProgressBar(sys.stderr) if build and not quiet and sys.stderr.isatty() else None
-    result = compare(pair, build=build, kustomize=kustomize, jobs=jobs, progress=progress)
+    result = compare(pair, build=build, kustomize=kustomize, jobs=jobs, progress=progress, allow_ssh=allow_ssh,
+                     timeout=build_timeout)
     if not quiet:
         if output_format == "markdown":
             click.echo(format_markdown(result), nl=False)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..writer import STATE_DIR
+from ..state import STATE_DIR
 from . import _yaml
 from .apps import applications, owner
 from .fields import equal

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from .escape import visible
+from .profile import ProfileChange
+
 FileStatus = Literal["added", "removed", "changed", "formatting"]
 ResourceStatus = Literal["added", "removed", "changed"]
 FieldStatus = Literal["added", "removed", "changed", "reordered", "re-sealed"]
@@ -76,8 +79,8 @@ class FileChange:
         old = (self.old or "").splitlines()
         new = (self.new or "").splitlines()
         return list(difflib.unified_diff(
-            old, new, fromfile="/dev/null" if self.old is None else f"a/{self.path}",
-            tofile="/dev/null" if self.new is None else f"b/{self.path}", n=max(context, 0), lineterm=""))
+            old, new, fromfile="/dev/null" if self.old is None else f"a/{visible(self.path)}",
+            tofile="/dev/null" if self.new is None else f"b/{visible(self.path)}", n=max(context, 0), lineterm=""))
 
     @property
     def line_counts(self) -> tuple[int, int]:
@@ -178,6 +181,10 @@ class Diff:
     built: bool = False
     old_label: str = "old"
     new_label: str = "new"
+    findings: tuple[str, ...] = ()  # security findings (a sealed value sealed by someone else): shown first
+    profile: tuple[ProfileChange, ...] = ()  # what changed in the recorded profile
+    added_applications: tuple[str, ...] = ()
+    removed_applications: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", tuple(sorted(self.files, key=lambda change: change.path)))
@@ -187,7 +194,7 @@ class Diff:
 
     @property
     def has_differences(self) -> bool:
-        return bool(self.files or self.applications)
+        return bool(self.files or self.applications or self.findings)
 
     def with_resources(self, resources: Diff) -> Diff:
         """This file-level diff with the resource level of ``resources`` added."""

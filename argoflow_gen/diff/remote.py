@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -23,17 +22,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DiffError
+from ..process import run
+from ..state.gate import problem
 from . import _yaml
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _ENTRY_FIELDS = ("resources", "components", "bases", "generators", "transformers", "validators")
 _KNOWN_HOSTS = ("github.com", "gitlab.com", "bitbucket.org")
 _SCP = re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+):(?P<tail>.*)$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?")
+_REPO_PATH = re.compile(r"[A-Za-z0-9_~+-][A-Za-z0-9_.~+-]*(?:/[A-Za-z0-9_.~+-]+)*")
+_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+/-]{0,199}")
+_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+_QUERY_KEYS = {"ref", "version", "timeout", "submodules"}
+
+
+class RefusedRemote(ValueError):
+    """A remote reference argoflow-gen will not fetch (a transport, host, ref or path it does not accept)."""
 
 
 @dataclass(frozen=True)
 class Remote:
-    """A remote kustomize reference: the repository to clone, the ref, and the path inside it."""
+    """A remote kustomize reference: the repository to clone, the ref ("" when kustomize fetches it itself),
+    and the path inside it."""
 
     entry: str  # as written in the kustomization
     url: str
@@ -41,50 +53,96 @@ class Remote:
     path: str
 
 
-def parse_remote(entry: str) -> Remote | None:
-    """The repository, ref and path of a remote base written the ways kustomize accepts; None for a local
-    path, or a URL without a ``ref`` (kustomize fetches those itself)."""
+def looks_remote(entry: str) -> bool:
+    """Whether kustomize would fetch ``entry`` rather than read a local path."""
     text = entry.strip()
-    if "?" not in text:
+    return ("://" in text or bool(re.match(r"[A-Za-z][A-Za-z0-9+.-]*::", text)) or bool(_SCP.match(text))
+            or text.split("/", 1)[0] in _KNOWN_HOSTS)
+
+
+def _check_ref(ref: str) -> str:
+    if not _REF.fullmatch(ref) or ".." in ref or "//" in ref or ref.endswith(("/", ".lock", ".")) or "@{" in ref:
+        raise RefusedRemote(f"the ref {ref[:100]!r} is not a plain branch, tag or commit name")
+    return ref
+
+
+def _check_host(host: str) -> str:
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if not _HOST.fullmatch(host) or name.lower() in ("localhost", "localhost.localdomain") \
+            or re.fullmatch(r"[0-9.]+", name):
+        raise RefusedRemote(f"the host {host[:100]!r} is not a DNS name (IP addresses and localhost are refused)")
+    return host
+
+
+def parse_remote(entry: str, *, allow_ssh: bool = False) -> Remote | None:
+    """The repository, ref and path of a remote base to check out once per run; None for a local path, or for
+    a remote reference kustomize fetches itself (no ``ref``, or no known end of the repository path, once
+    checked like any other). A remote reference that is not
+    https (or ssh, where ``allow_ssh``), or whose host, repository, path or ref could be misread (an option,
+    a path out of the repository, a local transport), raises RefusedRemote: it is data, never a command."""
+    text = entry.strip()
+    if not looks_remote(text):
         return None
-    base, query = text.split("?", 1)
-    params = urllib.parse.parse_qs(query)
-    refs = params.get("ref") or params.get("version")
-    if not refs or not refs[0]:
-        return None
-    ref = refs[0]
+    if any(ord(char) < 33 or char in "\\'\"`$;|<>" for char in text):
+        raise RefusedRemote("a remote reference with spaces, control or shell characters")
+    base, _, query = text.partition("?")
+    params = urllib.parse.parse_qs(query, keep_blank_values=True) if query else {}
+    unknown = sorted(set(params) - _QUERY_KEYS)
+    if unknown:
+        raise RefusedRemote(f"the query parameter {unknown[0]!r} is not one kustomize reads")
+    refs = params.get("ref") or params.get("version") or [""]
+    ref = _check_ref(refs[0]) if refs[0] else ""
     if base.startswith("git::"):
         base = base[len("git::"):]
+    elif re.match(r"[A-Za-z][A-Za-z0-9+.-]*::", base):
+        raise RefusedRemote(f"the {base.split('::')[0][:20]!r} getter is refused (https only)")
     scp = _SCP.match(base) if "://" not in base else None
     if scp:
-        prefix, host, tail = f"{scp['user']}@", scp["host"], scp["tail"]
-        separator = ":"
+        if not allow_ssh:
+            raise RefusedRemote("ssh remotes are refused (https only, unless ssh is allowed)")
+        if not _USER.fullmatch(scp["user"]):
+            raise RefusedRemote(f"the ssh user {scp['user'][:50]!r} is not a plain name")
+        prefix, host, tail, separator = f"{scp['user']}@", _check_host(scp["host"]), scp["tail"], ":"
     elif "://" in base:
         scheme, rest = base.split("://", 1)
-        if scheme not in ("https", "http", "ssh", "file", "git"):
-            return None
+        if scheme == "ssh" and allow_ssh:
+            user, at, rest = rest.rpartition("@") if "@" in rest.split("/", 1)[0] else ("", "", rest)
+            if at and not _USER.fullmatch(user):
+                raise RefusedRemote(f"the ssh user {user[:50]!r} is not a plain name")
+            prefix = f"ssh://{user}{at}"
+        elif scheme == "https":
+            prefix = "https://"
+        else:
+            raise RefusedRemote(f"the {scheme[:20]!r} transport is refused (https only"
+                                + (", or ssh)" if allow_ssh else "; ssh where allowed)"))
         host, _, tail = rest.partition("/")
-        prefix, separator = f"{scheme}://", "/"
-    elif base.split("/", 1)[0] in _KNOWN_HOSTS:
+        if "@" in host:
+            raise RefusedRemote("credentials in a remote URL are refused")
+        host, separator = _check_host(host), "/"
+    else:  # github.com/org/repo/... without a scheme: kustomize reads it as https
         host, _, tail = base.partition("/")
         prefix, separator = "https://", "/"
-    else:
-        return None
     if "//" in tail:
         repo, path = tail.split("//", 1)
     elif ".git/" in tail:
         repo, path = tail.split(".git/", 1)
         repo += ".git"
-    elif tail.endswith(".git"):
+    elif tail.endswith(".git") or not ref:
         repo, path = tail, ""
     elif host.split("@")[-1] in _KNOWN_HOSTS and tail.count("/") >= 1:
         parts = tail.split("/")
         repo, path = "/".join(parts[:2]), "/".join(parts[2:])
     else:
-        return None
-    if not repo:
-        return None
-    return Remote(entry=text, url=f"{prefix}{host}{separator}{repo}", ref=ref, path=path.strip("/"))
+        repo, path = tail, ""
+        ref = ""  # where the repository ends is unknown: kustomize fetches it itself
+    repo, path = repo.strip("/"), path.strip("/")
+    if not repo or not _REPO_PATH.fullmatch(repo) or any(part in (".", "..") for part in repo.split("/")):
+        raise RefusedRemote(f"the repository path {repo[:100]!r} is not a plain path")
+    if path and (problem(path) is not None or not _REPO_PATH.fullmatch(path)):
+        raise RefusedRemote(f"the path {path[:100]!r} inside the repository leaves it or is not a plain path")
+    if not ref:
+        return None  # checked, and left to kustomize (a release asset, or a repository without a ref)
+    return Remote(entry=text, url=f"{prefix}{host}{separator}{repo}", ref=ref, path=path)
 
 
 def kustomization_file(folder: Path) -> Path | None:
@@ -125,7 +183,7 @@ def local_folders(folder: Path, within: Path) -> list[Path]:
             continue
         seen.add(current)
         for entry in entries(current):
-            if "://" in entry or parse_remote(entry):
+            if looks_remote(entry):
                 continue
             target = (current / entry).resolve()
             if target.is_dir() and target.is_relative_to(root) and target not in seen:
@@ -148,9 +206,11 @@ def git_environment() -> dict[str, str]:
 class Cache:
     """Checkouts of remote bases under ``root``, one per (repository, ref), made on demand."""
 
-    def __init__(self, root: Path, *, jobs: int = 4) -> None:
+    def __init__(self, root: Path, *, jobs: int = 4, allow_ssh: bool = False, timeout: float = 300.0) -> None:
         self.root = root
         self.jobs = max(jobs, 1)
+        self.allow_ssh = allow_ssh
+        self.timeout = timeout
         self._checkouts: dict[tuple[str, str], Path] = {}
         self._scanned: set[Path] = set()
 
@@ -159,8 +219,7 @@ class Cache:
         they reach in the checkouts, to a relative path to a checkout made once."""
         pending = sorted({file for root in roots for name in KUSTOMIZATION_FILES for file in root.rglob(name)})
         while pending:
-            remotes = {file: [remote for entry in entries(file.parent) if (remote := parse_remote(entry))]
-                       for file in pending if file not in self._scanned}
+            remotes = {file: self._remotes(file) for file in pending if file not in self._scanned}
             self._scanned.update(pending)
             wanted = sorted({(remote.url, remote.ref) for found in remotes.values() for remote in found}
                             - set(self._checkouts))
@@ -174,6 +233,19 @@ class Cache:
                     reached.update(self._rewrite(file, found))
             reachable = {kustomization_file(local) for folder in reached for local in local_folders(folder, self.root)}
             pending = sorted({file for file in reachable if file is not None} - self._scanned)
+
+    def _remotes(self, file: Path) -> list[Remote]:
+        found = []
+        for entry in entries(file.parent):
+            try:
+                remote = parse_remote(entry, allow_ssh=self.allow_ssh)
+            except RefusedRemote as refused:
+                where = file.relative_to(self.root) if file.is_relative_to(self.root) else file.name
+                raise DiffError(f"refusing the remote base {entry.strip()[:200]!r} in {where}: {refused}",
+                                hint="remote bases are fetched over https only (--allow-ssh adds ssh)") from None
+            if remote is not None:
+                found.append(remote)
+        return found
 
     def _rewrite(self, file: Path, remotes: list[Remote]) -> list[Path]:
         text = file.read_text(encoding="utf-8")
@@ -207,25 +279,34 @@ class Cache:
         destination = self.root / "repos" / f"{_slug(name)}-{_slug(ref)}-{digest}"
         destination.mkdir(parents=True)
         env = git_environment()
+        allowed = ["-c", "protocol.allow=never", "-c", "protocol.https.allow=always"]
+        if self.allow_ssh:
+            allowed += ["-c", "protocol.ssh.allow=always"]
+        # url and ref are checked by parse_remote; --end-of-options keeps them from ever reading as options
         steps = [
-            ["git", "init", "--quiet", str(destination)],
-            ["git", "-C", str(destination), "fetch", "--quiet", "--depth=1", url, ref],
-            ["git", "-C", str(destination), "-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD"],
+            ["git", "init", "--quiet", "--", str(destination)],
+            ["git", "-C", str(destination), "fetch", "--quiet", "--no-tags", "--depth=1", "--end-of-options",
+             url, ref],
+            ["git", "-C", str(destination), "-c", "advice.detachedHead=false", "-c", "core.symlinks=false",
+             "checkout", "--quiet", "FETCH_HEAD", "--"],
         ]
         for step in steps:
             self._git(step, env, url, ref)
         if (destination / ".gitmodules").is_file():
-            self._git(["git", "-C", str(destination), "submodule", "update", "--init", "--recursive", "--depth=1"],
-                      env, url, ref)
+            self._git(["git", "-C", str(destination), *allowed, "-c", "core.symlinks=false", "submodule", "update",
+                       "--init", "--recursive", "--depth=1"], env, url, ref)
+        from .confine import check
+
+        check(destination, allow_ssh=self.allow_ssh, label=f"{url} at {ref}: ")
         return destination
 
-    @staticmethod
-    def _git(argv: list[str], env: Mapping[str, str], url: str, ref: str) -> None:
+    def _git(self, argv: list[str], env: Mapping[str, str], url: str, ref: str) -> None:
         try:
-            result = subprocess.run(argv, capture_output=True, text=True, env=dict(env), check=False)
+            result = run(argv, env=env, timeout=self.timeout, max_output=1 << 20)
         except FileNotFoundError:
             raise DiffError("git is not installed", hint="kustomize needs it for remote bases too") from None
+        if result.timed_out:
+            raise DiffError(f"cannot fetch {url} at {ref}: git took longer than {self.timeout:.0f} s")
         if result.returncode != 0:
-            detail = " ".join(result.stderr.strip().splitlines()[-3:])
-            raise DiffError(f"cannot fetch {url} at {ref}: {detail}",
+            raise DiffError(f"cannot fetch {url} at {ref}: {result.error_text(3)}",
                             hint="check the network, the ref, and your git credentials")

@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DiffError
+from ..errors import DiffError, StateError
 from ..loader import load_profile
+from ..planner import classify
+from ..process import run
 from ..rendering import render
-from ..writer import LOCK_FILE, STATE_DIR, classify
+from ..state import LOCK_FILE, MAX_FILE_BYTES, STATE_DIR
+from ..state.gate import NotRegular, problem, read_bounded, symlink_on_the_way
 from .remote import git_environment
 
 WORKING_TREE = "working tree"
+MAX_TREE_BYTES = 1 << 30  # what git may print for one listing or one batch of a fork's files
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,21 @@ def _text(raw: bytes) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return f"<binary file: {len(raw)} bytes, sha256:{hashlib.sha256(raw).hexdigest()}>\n"
+
+
+def _too_large(size: int) -> str:
+    return f"<file too large to compare: {size} bytes, over {MAX_FILE_BYTES}>\n"
+
+
+def _read(path: Path) -> str | None:
+    """A file of the fork as text, bounded; None for anything but a regular file (a symlink, a FIFO)."""
+    try:
+        raw = read_bounded(path, MAX_FILE_BYTES)
+    except NotRegular:
+        return None
+    except StateError:
+        return _too_large(path.lstat().st_size)
+    return None if raw is None else _text(raw)
 
 
 def _label(sources: Iterable[str | Path], overrides: Iterable[str]) -> str:
@@ -81,8 +99,8 @@ def read_folder(directory: Path) -> dict[str, str]:
         for name in names:
             path = Path(folder) / name
             relative = path.relative_to(directory).as_posix()
-            if not _ignored(relative) and not path.is_symlink() and path.is_file():
-                files[relative] = _text(path.read_bytes())
+            if not _ignored(relative) and (text := _read(path)) is not None:
+                files[relative] = text
     return dict(sorted(files.items()))
 
 
@@ -110,13 +128,16 @@ def against_folder(profiles: Iterable[str | Path], overrides: Iterable[str], dir
 # ---------------------------------------------------------------------------------------- git revisions
 
 
-def _git(top: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
+def _git(top: Path, *args: str, input_bytes: bytes = b"") -> bytes:
     try:
-        result = subprocess.run(["git", "-C", str(top), *args], capture_output=True, input=input_bytes,
-                                env=git_environment(), check=False)
+        result = run(["git", "-C", str(top), *args], input_bytes=input_bytes, env=git_environment(),
+                     max_output=MAX_TREE_BYTES)
     except FileNotFoundError:
         raise DiffError("git is not installed", hint="--repo reads revisions with git") from None
-    if result.returncode != 0:
+    if result.overflowed:
+        raise DiffError(f"git {args[0]} in {top} printed more than {MAX_TREE_BYTES >> 20} MiB",
+                        hint="a tree this size is not a fork argoflow-gen can compare")
+    if result.returncode != 0 or result.timed_out:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise DiffError(f"git {args[0]} failed in {top}: {message[-1] if message else result.returncode}")
     return result.stdout
@@ -178,27 +199,32 @@ class Repository:
     def read(self, ref: str) -> dict[str, str]:
         """The tree's files at a revision, read from git's objects: nothing on disk changes."""
         commit = self.commit(ref)
-        listing = _git(self.top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", self.prefix or ".")
+        listing = _git(self.top, "ls-tree", "-r", "-z", "-l", "--full-tree", "--end-of-options", commit, "--",
+                       self.prefix or ".")
         entries = []
+        files = {}
         for record in listing.split(b"\0"):
             if not record:
                 continue
             meta, path = record.split(b"\t", 1)
-            mode, kind, sha = meta.decode().split()
+            mode, kind, sha, size = meta.decode().split()
             relative = path.decode("utf-8", "surrogateescape")[len(self.prefix):]
-            if kind == "blob" and mode != "120000" and not _ignored(relative):
+            if kind != "blob" or mode == "120000" or _ignored(relative):
+                continue
+            if int(size) > MAX_FILE_BYTES:
+                files[relative] = _too_large(int(size))
+            else:
                 entries.append((relative, sha))
         if not entries:
-            return {}
+            return dict(sorted(files.items()))
         batch = _git(self.top, "cat-file", "--batch", input_bytes="".join(f"{sha}\n" for _, sha in entries).encode())
-        files = {}
         offset = 0
         for relative, _sha in entries:
             header_end = batch.index(b"\n", offset)
-            size = int(batch[offset:header_end].split()[2])
+            length = int(batch[offset:header_end].split()[2])
             start = header_end + 1
-            files[relative] = _text(batch[start:start + size])
-            offset = start + size + 1
+            files[relative] = _text(batch[start:start + length])
+            offset = start + length + 1
         return dict(sorted(files.items()))
 
     def read_working_tree(self) -> dict[str, str]:
@@ -211,10 +237,11 @@ class Repository:
                 continue
             name = raw.decode("utf-8", "surrogateescape")
             relative = name[len(self.prefix):]
-            path = self.top / name
-            if _ignored(relative) or path.is_symlink() or not path.is_file():
+            if _ignored(relative) or problem(name) is not None:
                 continue
-            files[relative] = _text(path.read_bytes())
+            text = _read(self.top / name) if symlink_on_the_way(self.top, name) is None else None
+            if text is not None:
+                files[relative] = text
         return files
 
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .. import __version__
-from ..lockfile import Lock, format_lock
 from ..profile import Profile, thaw
+from ..state import (
+    LOCK_FILE,
+    PRISTINE,
+    PROFILE_RECORD,
+    STATE_IGNORE,
+    STATE_IGNORE_TEXT,
+    Lock,
+    format_lock,
+    pristine_text,
+    sha256,
+)
 from ..tree import Tree
-from ..writer import LOCK_FILE, PRISTINE, PROFILE_RECORD, STATE_IGNORE, STATE_IGNORE_TEXT, pristine_text, sha256
 from ..yamlio import dump
 from . import (  # noqa: F401 - they register customizers
     acme,
@@ -27,13 +36,17 @@ from .components import build_folders, write_folders
 from .context import Context
 
 
-def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotate_secrets: bool = False) -> Tree:
+def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotate_secrets: bool = False,
+           read_only: bool = False, read_secrets: bool = True) -> Tree:
     """The complete fork-ready tree of a profile: every file, as text, keyed by its path in the fork.
 
-    ``previous`` (the files of an earlier render, by path) lets sealed values be re-used instead of re-sealed;
-    ``rotate_secrets`` makes new random values anyway.
+    ``previous`` (the files of an earlier render, by path) lets sealed values be re-used instead of re-sealed
+    while they are bound to its lock and their inputs are unchanged; ``rotate_secrets`` makes new random
+    values anyway. ``read_only`` (for commands that write nothing) never creates the user's lock key;
+    ``read_secrets=False`` never reads a secret input and carries on every sealed value bound to the lock.
+    The tree's ``findings`` and ``warnings`` say what the caller should show.
     """
-    ctx = Context.of(profile, previous, rotate_secrets)
+    ctx = Context.of(profile, previous, rotate_secrets, read_secrets=read_secrets, create_lock_key=not read_only)
     build_folders(ctx)
     component_apps(ctx)
     folder = argocd.build(ctx)
@@ -56,9 +69,11 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
         files={path: sha256(text) for path, text in ctx.files.items()},
         seeds={path: sha256(text) for path, text in ctx.seeds.items()},
         sealed=ctx.sealed_digests,
+        rotation=ctx.previous_rotation + (1 if rotate_secrets and ctx.sealed_digests else 0),
     )
     ctx.files[LOCK_FILE] = format_lock(lock)
-    return Tree(files=dict(sorted(ctx.files.items())), seeds=dict(sorted(ctx.seeds.items())))
+    return Tree(files=dict(sorted(ctx.files.items())), seeds=dict(sorted(ctx.seeds.items())),
+                findings=tuple(dict.fromkeys(ctx.findings)), warnings=tuple(dict.fromkeys(ctx.warnings)))
 
 
 __all__ = ["render"]

@@ -3,7 +3,7 @@ user's escape hatches (patches, extra resources, scheduling)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..profile import Component, Scheduling, thaw
@@ -46,6 +46,18 @@ def build_folders(ctx: Context) -> None:
         for customize in sorted(CUSTOMIZERS.get(component_id, []), key=lambda f: (f.__module__, f.__name__)):
             customize(ctx, folder)
         _escape_hatches(ctx.profile.kubeflow.components[component_id], folder)
+        _warn_plaintext_secrets(ctx, component_id)
+
+
+def _warn_plaintext_secrets(ctx: Context, component_id: str) -> None:
+    """A Secret with values in an escape hatch lands in git in plain text: the user is told, every render."""
+    component = ctx.profile.kubeflow.components[component_id]
+    bodies = [(f"resources[{index}]", resource) for index, resource in enumerate(component.resources)]
+    bodies += [(f"patches[{index}].patch", patch.patch) for index, patch in enumerate(component.patches)]
+    for where, body in bodies:
+        if isinstance(body, Mapping) and body.get("kind") == "Secret" and (body.get("data") or body.get("stringData")):
+            ctx.warnings.append(f"spec.kubeflow.components.{component_id}.{where}: a Secret with values in plain "
+                                "text lands in git: seal it with kubeseal, or create it in the cluster")
 
 
 def _escape_hatches(component: Component, folder: Folder) -> None:

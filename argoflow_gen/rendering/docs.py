@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..templating import render_template
-from ..writer import LOCK_FILE
+from ..state import LOCK_FILE
+from ..templating import markdown_text, render_template
 from .acme import http01
 from .argocd import APPLICATION_HEALTH, HEALTH_CHECK_FILE, PRIVATE
 from .context import Context
@@ -80,7 +80,7 @@ def write(ctx: Context) -> None:
     ctx.files["README.md"] = render_template(
         "fork-README.md.j2",
         profile=profile,
-        description=" ".join(profile.description.split()) or "A Kubeflow platform deployed with Argo CD.",
+        description=markdown_text(profile.description) or "A Kubeflow platform deployed with Argo CD.",
         version=profile.kubeflow.version,
         components=components,
         extras=extras,
