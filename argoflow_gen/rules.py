@@ -74,15 +74,21 @@ def _components(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator
                      f"{app['name']!r} is already the name of a generated Application")
 
 
+def is_example_host(host: str) -> bool:
+    """Is ``host`` a name reserved for examples (kubeflow.example.com, git.acme.example)?"""
+    host = host.lower().rstrip(".")
+    if host in EXAMPLE_DOMAINS or host.endswith(tuple(f".{domain}" for domain in EXAMPLE_DOMAINS)):
+        return True
+    return host.rpartition(".")[2] in EXAMPLE_TLDS
+
+
 def example_host(url: str) -> str | None:
     """The host of a git URL if it is a name reserved for examples (git.example.com), else None."""
     from urllib.parse import urlsplit
 
     scp = SCP_URL.fullmatch(url)
-    host = (scp.group("host") if scp else urlsplit(url).hostname or "").lower().rstrip(".")
-    if host in EXAMPLE_DOMAINS or host.endswith(tuple(f".{domain}" for domain in EXAMPLE_DOMAINS)):
-        return host
-    return host if host.rpartition(".")[2] in EXAMPLE_TLDS else None
+    host = scp.group("host") if scp else urlsplit(url).hostname or ""
+    return host.lower() if is_example_host(host) else None
 
 
 def _repo(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:

@@ -209,3 +209,27 @@ def test_the_gateway_certificate_covers_kserve_hosts_where_it_can(overrides: tup
                 if "/spec/servers/-" in p["patch"]]
     (operation,) = load_yaml_documents(patch["patch"])[0]
     assert operation["value"]["hosts"] == names  # the HTTPS server answers exactly the names it has a cert for
+
+
+def test_example_names_render_but_never_silently(tmp_path: Path) -> None:
+    """preset:base's host name and the letsencrypt preset's e-mail are placeholders: a render says so."""
+    from click.testing import CliRunner
+
+    from argoflow_gen.cli import cli
+
+    result = CliRunner().invoke(cli, ["render", "preset:letsencrypt", "--set", FORK, "-o", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: spec.ingress.domain: kubeflow.example.com is an example host name: users reach Kubeflow there "
+        "only through an entry in their hosts file, and Let's Encrypt will not issue a certificate for it (set "
+        "your own domain)",
+        "warning: spec.ingress.tls.letsencrypt.email: Let's Encrypt refuses an account e-mail at example.com (set "
+        "your own address)",
+    ]
+    quiet = CliRunner().invoke(cli, ["render", "preset:letsencrypt", "--set", FORK, "-q", "-o", str(tmp_path / "b")])
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    own = CliRunner().invoke(cli, ["render", "preset:letsencrypt", *LETSENCRYPT_SET, "-o", str(tmp_path / "c")])
+    assert (own.exit_code, own.stderr) == (0, "")
+
+
+LETSENCRYPT_SET = [item for pair in (("--set", value) for value in LETSENCRYPT) for item in pair]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..rules import is_example_host
 from .acme import ACME_ISSUER, cluster_issuer, http01, wildcard_allowed
 from .components import customizes
 from .context import Context, ExpectedSecret
@@ -40,6 +41,22 @@ def gateway_service(ctx: Context, folder: Folder) -> None:
         folder.add_patch({"apiVersion": "v1", "kind": "Service",
                           "metadata": {"name": "istio-ingressgateway", "namespace": GATEWAY_NAMESPACE},
                           "spec": {"type": service_type}})
+
+
+def warn_example_names(ctx: Context) -> None:
+    """Host names reserved for examples (preset:base's kubeflow.example.com) render, but never silently."""
+    ingress = ctx.profile.ingress
+    le = ingress.tls.letsencrypt if ingress.tls.mode == "letsencrypt" else None
+    named = [("spec.ingress.domain", ingress.domain)] if ingress.domain else []
+    named += [(f"spec.ingress.extraHosts[{index}]", host) for index, host in enumerate(ingress.extra_hosts)]
+    for where, host in named:
+        if host and is_example_host(host):
+            refused = ", and Let's Encrypt will not issue a certificate for it" if le else ""
+            ctx.warnings.append(f"{where}: {host} is an example host name: users reach Kubeflow there only through "
+                                f"an entry in their hosts file{refused} (set your own domain)")
+    if le and is_example_host(le.email.rpartition("@")[2]):
+        ctx.warnings.append(f"spec.ingress.tls.letsencrypt.email: Let's Encrypt refuses an account e-mail at "
+                            f"{le.email.rpartition('@')[2]} (set your own address)")
 
 
 @customizes("kubeflow-istio-resources")
