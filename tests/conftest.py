@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 KUSTOMIZE_OFFLINE = SHARED / "upstream" / "kustomize-offline"
 SCHEMAS = SHARED / "schemas"
+#: The fork the tests render presets for: preset:base's own URL is a placeholder that validation refuses.
+FORK_URL = "https://git.acme.internal/platform/kubeflow-gitops.git"
+FORK = f"spec.repo.url={FORK_URL}"
 
 
 def load_yaml_documents(text: str) -> list[Any]:

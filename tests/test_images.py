@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from argoflow_gen.cli import cli
 from argoflow_gen.images import list_images, parse_image
 
-from .conftest import KUSTOMIZE_OFFLINE, Kustomize
+from .conftest import FORK, KUSTOMIZE_OFFLINE, Kustomize
 
 
 @pytest.mark.parametrize(("text", "parts"), [
@@ -58,7 +58,7 @@ def full(tmp_path_factory: pytest.TempPathFactory, kustomize: Kustomize) -> dict
     config.write_text(subprocess.run([str(KUSTOMIZE_OFFLINE), "--gitconfig"], capture_output=True, text=True,
                                      check=True).stdout)
     fork = folder / "fork"
-    assert CliRunner().invoke(cli, ["render", "preset:full", "-o", str(fork)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["render", "preset:full", "--set", FORK, "-o", str(fork)]).exit_code == 0
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GIT_CONFIG_GLOBAL", str(config))
         result = CliRunner().invoke(cli, ["images", "--tree", str(fork), "--format", "json",
