@@ -33,6 +33,7 @@ class Option:
     name: str
     default: str
     choices: Mapping[str, Choice]
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ComponentSpec:
 
     id: str
     title: str
+    description: str  # what the profile's reference says of it
     namespace: str
     wave: int
     default: bool
@@ -109,6 +111,7 @@ def _component(cid: str, raw: Mapping[str, Any]) -> ComponentSpec:
             choices=MappingProxyType(
                 {key: Choice(key, tuple(choice["paths"])) for key, choice in spec["choices"].items()}
             ),
+            description=spec["description"],
         )
         for name, spec in raw.get("options", {}).items()
     }
@@ -116,6 +119,7 @@ def _component(cid: str, raw: Mapping[str, Any]) -> ComponentSpec:
     return ComponentSpec(
         id=cid,
         title=raw["title"],
+        description=raw["description"],
         namespace=raw["namespace"],
         wave=int(raw["wave"]),
         default=bool(raw["default"]),
@@ -169,6 +173,25 @@ def release(version: str) -> Release:
             {name: tuple(rules) for name, rules in platform["ignoreSets"].items()}
         ),
     )
+
+
+def every_component() -> dict[str, ComponentSpec]:
+    """Each component id of any release, newest release first, with the newest release's spec of it."""
+    found: dict[str, ComponentSpec] = {}
+    for version in VERSIONS:
+        for cid, spec in release(version).components.items():
+            found.setdefault(cid, spec)
+    return found
+
+
+def every_choice(component_id: str, option: str) -> tuple[str, ...]:
+    """The choices of a component option in any release, newest release's first."""
+    found: dict[str, None] = {}
+    for version in VERSIONS:
+        spec = release(version).components.get(component_id)
+        if spec and option in spec.options:
+            found.update(dict.fromkeys(spec.options[option].choices))
+    return tuple(found)
 
 
 def versions_with(component_id: str) -> tuple[str, ...]:

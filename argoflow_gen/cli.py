@@ -122,12 +122,12 @@ def validate(profiles: Sequence[str], overrides: Sequence[str], quiet: bool, ver
     profile = load_profile(*profiles, overrides=overrides)
     if quiet:
         return
-    enabled = len(profile.kubeflow.enabled)
-    click.echo(f"{profiles[-1]}: valid profile {profile.name} "
-               f"(Kubeflow {profile.kubeflow.version}, {enabled} components)")
+    enabled = len(profile.spec.kubeflow.enabled)
+    click.echo(f"{profiles[-1]}: valid profile {profile.metadata.name} "
+               f"(Kubeflow {profile.spec.kubeflow.version}, {enabled} components)")
     if verbose:
-        for component in profile.kubeflow.enabled:
-            click.echo(f"  {component.id} (wave {component.wave})")
+        for component in profile.spec.kubeflow.enabled:
+            click.echo(f"  {component.id} (wave {component.sync_wave})")
 
 
 _KEY = re.compile(r"(apiVersion|kind|metadata|spec)([.\[].*)?")
@@ -186,7 +186,8 @@ def schema(output_format: str, layer: bool, quiet: bool, verbose: bool) -> None:
     """
     import json
 
-    from .schema import layer_schema_text, reference_markdown, schema_text
+    from .profile.reference import reference_markdown
+    from .schema import layer_schema_text, schema_text
 
     text = (layer_schema_text() if layer else schema_text()) if output_format == "json" else reference_markdown()
     if verbose and output_format == "json":

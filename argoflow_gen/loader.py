@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,7 @@ from . import catalog, rules, schema
 from .errors import Issue, ProfileError
 from .layers import DEFAULT, Layer, Merged, Resolution, collect, merge, parse_set
 from .profile import Profile
-from .typed import build
+from .profile.convert import convert, frozen
 from .yamlio import JsonPath, format_path
 
 CATALOG_DEFAULT = "default"
@@ -188,4 +191,33 @@ def load_profile(*sources: str | Path, overrides: Iterable[str] = ()) -> Profile
     ``sources`` are profile files or ``preset:NAME``; ``overrides`` are ``spec.x.y=VALUE`` strings applied
     on top (VALUE is YAML). Raises ``ProfileError`` listing every problem, each with its file and line.
     """
-    return build(resolve(sources, overrides))
+    return typed(resolve(sources, overrides))
+
+
+@dataclass(frozen=True)
+class _Origins:
+    resolution: Resolution
+
+    def base(self, path: JsonPath) -> Path:
+        """The folder a relative path written at ``path`` resolves against: its layer's (cwd for a default)."""
+        origin = self.resolution.origin(path)
+        return origin.base if origin.base is not None else Path.cwd()
+
+
+def typed(resolution: Resolution) -> Profile:
+    """The typed Profile of a resolution. It sees the release's components only, each with the profile-wide
+    scheduling under its own (key by key); the resolved data and its digest are the resolution's, unchanged."""
+    data = resolution.data
+    spec = data["spec"]
+    release = catalog.release(spec["kubeflow"]["version"])
+    shared = spec.get("scheduling", {})
+    components = {cid: {**entry, "scheduling": {**shared, **entry.get("scheduling", {})}}
+                  for cid, entry in spec["kubeflow"]["components"].items() if cid in release.components}
+    view = {**data, "spec": {**spec, "kubeflow": {**spec["kubeflow"], "components": components}}}
+    return convert(Profile, view, _Origins(resolution), digest=digest(data), resolved=frozen(data))
+
+
+def digest(data: Mapping[str, Any]) -> str:
+    """The sha256 of resolved profile data, as the lock file records it."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

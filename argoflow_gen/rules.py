@@ -6,7 +6,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import catalog
-from .schema import SCP_URL, Problem, git_url_problem
+from .profile.formats import SCP_URL, git_url_problem
+from .schema import Problem
 from .yamlio import JsonPath
 
 RANK = 2

@@ -1,4 +1,5 @@
-"""The one module that owns the profile's JSON Schema: loading it, its formats, validating, defaults."""
+"""The one module that owns the profile's JSON Schema at run time: loading the shipped file (generated from the
+declarations in ``argoflow_gen.profile``), validating with it, translating its errors, filling its defaults."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import copy
 import functools
 import hashlib
 import json
-import re
 from collections.abc import Iterator, Mapping
 from difflib import get_close_matches
 from importlib import resources
@@ -15,131 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .layers import Merged
-from .passwords import BCRYPT_HASH
+from .profile import declare
+from .profile.formats import FORMATS
+from .profile.spec import Profile
 from .yamlio import JsonPath, format_path
-
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_HOST_LABEL = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?")
-_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
-_QUANTITY = re.compile(r"[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?")
-_IMAGE = re.compile(
-    r"(?:(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(?::[0-9]+)?/)?"
-    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
-)
-_SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
-SCP_URL = re.compile(r"(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<path>[^\s]+)")
-
-
-def is_dns_label(value: str) -> bool:
-    return bool(_DNS_LABEL.fullmatch(value))
-
-
-def is_dns_subdomain(value: str) -> bool:
-    return len(value) <= 253 and all(_DNS_LABEL.fullmatch(part) for part in value.split("."))
-
-
-def is_hostname(value: str) -> bool:
-    if not value or len(value) > 253 or value.endswith("."):
-        return False
-    return all(_HOST_LABEL.fullmatch(part) for part in value.split("."))
-
-
-def is_email(value: str) -> bool:
-    local, at, domain = value.rpartition("@")
-    return bool(at) and bool(_EMAIL_LOCAL.fullmatch(local)) and is_hostname(domain) and "." in domain
-
-
-def is_quantity(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return value >= 0
-    return isinstance(value, str) and bool(_QUANTITY.fullmatch(value))
-
-
-def is_image(value: str) -> bool:
-    return len(value) <= 512 and bool(_IMAGE.fullmatch(value))
-
-
-def is_repo_path(value: str) -> bool:
-    """A folder inside the fork: relative, forward slashes, no '..', no empty segments."""
-    if value == ".":
-        return True
-    if not value or value.startswith("/") or "\\" in value or value.endswith("/"):
-        return False
-    return all(_SEGMENT.fullmatch(part) and part not in (".", "..") for part in value.split("/"))
-
-
-def git_url_problem(value: str) -> str | None:
-    """Why a repository URL is refused, or None if it is fine."""
-    from urllib.parse import urlsplit
-
-    if SCP_URL.fullmatch(value):
-        return None
-    scheme = value.split("://", 1)[0] if "://" in value else ""
-    if scheme not in ("https", "ssh"):
-        return f"scheme {scheme + '://' if scheme else '(none)'} is not supported"
-    parts = urlsplit(value)
-    if not parts.hostname or not is_hostname(parts.hostname):
-        return "it has no valid host"
-    if parts.password is not None or (scheme == "https" and parts.username is not None):
-        return "it embeds credentials"
-    if not parts.path.strip("/"):
-        return "it names no repository"
-    if any(c.isspace() for c in value):
-        return "it contains white space"
-    return None
-
-
-def is_https_url(value: str) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(value)
-    return parts.scheme == "https" and bool(parts.hostname) and is_hostname(parts.hostname or "") and (
-        parts.username is None
-    )
-
-
-def is_host_port(value: str) -> bool:
-    host, _, port = value.rpartition(":") if ":" in value else (value, "", "")
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
-        return False
-    return is_hostname(host)
-
-
-_FORMATS = {
-    "dns1123-label": (is_dns_label, "is not a DNS-1123 label",
-                      "lower-case letters, digits and '-', starting and ending with a letter or digit, "
-                      "at most 63 characters"),
-    "dns1123-subdomain": (is_dns_subdomain, "is not a valid Kubernetes name",
-                          "lower-case letters, digits, '-' and '.', at most 253 characters"),
-    "hostname": (is_hostname, "is not a valid host name", "for example kubeflow.example.com"),
-    "email": (is_email, "is not a valid e-mail address", "for example jane@example.com"),
-    "k8s-quantity": (is_quantity, "is not a Kubernetes quantity", "for example 500m, 2, 1.5Gi"),
-    "image-reference": (is_image, "is not a valid image reference",
-                        "for example ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.10.0"),
-    "repo-path": (is_repo_path, "is not a folder inside the repository",
-                  "a relative path with '/' separators and no '..', or '.' for the repository root"),
-    "git-url": (lambda v: git_url_problem(v) is None, "is not a usable git URL",
-                "use https://host/org/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git, "
-                "without credentials in it"),
-    "https-url": (is_https_url, "is not an https:// URL", "for example https://login.example.com"),
-    "acme-server": (lambda v: v in ("staging", "production") or is_https_url(v),
-                    "is not an ACME server", "staging, production, or an https:// ACME directory URL"),
-    "bcrypt-hash": (lambda v: bool(BCRYPT_HASH.match(v)), "is not a bcrypt hash",
-                    "make one with `argoflow-gen hash-password`; $2a$, $2b$ and $2y$ hashes are accepted"),
-    "limit-factor": (lambda v: v == "none" or (not isinstance(v, bool) and _positive_number(v)),
-                     "is not a limit factor", "a positive number such as 1.2, or none"),
-    "host-port": (is_host_port, "is not host[:port]", "for example s3.eu-west-1.amazonaws.com or minio:9000"),
-}
-
-
-def _positive_number(value: Any) -> bool:
-    try:
-        return float(value) > 0
-    except (TypeError, ValueError):
-        return False
 
 
 @functools.lru_cache(maxsize=1)
@@ -179,8 +58,8 @@ def _validator() -> Any:
     from jsonschema import Draft202012Validator, FormatChecker
 
     checker = FormatChecker(formats=())
-    for name, (check, _message, _hint) in _FORMATS.items():
-        checker.checks(name)(_guard(check))
+    for name, declared in FORMATS.items():
+        checker.checks(name)(_guard(declared.check))
     return Draft202012Validator(profile_schema(), format_checker=checker)
 
 
@@ -314,11 +193,9 @@ def _explain(error: Any, written: Any) -> Iterator[Problem]:
         yield Problem(path, f"must be {json.dumps(error.validator_value)}, not {_describe(value)}")
         return
     if keyword == "format":
-        _check, message, hint = _FORMATS[error.validator_value]
-        extra = ""
-        if error.validator_value == "git-url" and isinstance(value, str):
-            extra = f": {git_url_problem(value)}"
-        yield Problem(path, f"{_describe(value)} {message}{extra}", hint)
+        declared = FORMATS[error.validator_value]
+        detail = declared.detail(value) if declared.detail is not None and isinstance(value, str) else None
+        yield Problem(path, f"{_describe(value)} {declared.message}{f': {detail}' if detail else ''}", declared.hint)
         return
     if keyword in ("minProperties", "maxProperties"):
         names = [n for n in schema.get("properties", {}) if n != "key"]
@@ -357,14 +234,16 @@ def _explain(error: Any, written: Any) -> Iterator[Problem]:
 
 
 def _unknown_key_hint(parent: JsonPath, key: str, allowed: list[str]) -> str:
-    if parent[-2:-1] == ("users",) and key == "password":
-        return ("plaintext passwords are not accepted: run `argoflow-gen hash-password` "
-                "and put the result in passwordHash")
+    """What to say of an unknown key: what its record declares for it, a close key, or the valid keys."""
+    record, holder = declare.declared_at(Profile, parent)
+    refused = declare.info(record).unknown_keys if record is not None else {}
+    if key in refused:
+        return refused[key]
     close = get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
-    if parent == ("spec", "kubeflow", "components"):
-        return "run `argoflow-gen explain PROFILE spec.kubeflow.components` to list the components"
+    if holder is not None and holder.declared.unknown_key_hint:
+        return holder.declared.unknown_key_hint
     return f"valid keys: {', '.join(allowed)}" if allowed else ""
 
 
@@ -427,58 +306,4 @@ def _fill_inside(node: Mapping[str, Any], value: Any, path: JsonPath, filled: se
             _fill_inside(items, item, (*path, index), filled)
 
 
-def _type_of(node: Mapping[str, Any]) -> str:
-    if "enum" in node:
-        return " \\| ".join(str(value) for value in node["enum"])
-    if "const" in node:
-        return str(node["const"])
-    kind = node.get("type")
-    if isinstance(kind, list):
-        return " or ".join(kind)
-    if kind == "array":
-        items = _resolve(node.get("items", {}))
-        return f"list of {_type_of(items)}" if items.get("type") != "object" else "list"
-    if kind is None and "if" in node:
-        return "default or mapping"
-    text = str(kind or "any")
-    if "format" in node:
-        text += f" ({node['format']})"
-    return text
-
-
-def reference_markdown() -> str:
-    """The profile reference as a Markdown table, generated from the schema (the README embeds it)."""
-    lines = ["| key | type | default | description |", "|---|---|---|---|"]
-    for key, node in _walk_keys():
-        default = node.get("default")
-        shown = "" if default is None else f"`{json.dumps(default)}`"
-        description = " ".join(str(node.get("description", "")).split()).replace("|", "\\|")
-        lines.append(f"| `{key}` | {_type_of(node)} | {shown} | {description} |")
-    return "\n".join(lines) + "\n"
-
-
-def _walk_keys() -> list[tuple[str, Mapping[str, Any]]]:
-    rows: list[tuple[str, Mapping[str, Any]]] = []
-
-    def walk(node: Mapping[str, Any], prefix: str, depth: int) -> None:
-        node = _resolve(node)
-        if depth > 8:
-            return
-        for key, child in node.get("properties", {}).items():
-            child = _resolve(child)
-            dotted = f"{prefix}.{key}" if prefix else key
-            rows.append((dotted, child))
-            if child.get("type") == "object" and key != "components":
-                walk(child, dotted, depth + 1)
-            elif child.get("type") == "array" and isinstance(child.get("items"), dict):
-                walk(child["items"], dotted + "[]", depth + 1)
-            elif "else" in child:
-                walk(child["else"], dotted, depth + 1)
-            elif key == "components":
-                walk(child["properties"]["cert-manager"], dotted + ".<id>", depth + 1)
-
-    walk(profile_schema(), "", 0)
-    return rows
-
-
-__all__ = ["Problem", "format_path", "profile_schema", "reference_markdown", "validate", "with_defaults"]
+__all__ = ["Problem", "format_path", "profile_schema", "validate", "with_defaults"]

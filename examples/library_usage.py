@@ -23,8 +23,8 @@ def main(output: Path) -> None:
             print(issue.format(), file=sys.stderr)
         raise SystemExit(2) from None
 
-    print(f"profile {profile.name}: Kubeflow {profile.kubeflow.version}, "
-          f"{len(profile.kubeflow.enabled)} components")
+    print(f"profile {profile.metadata.name}: Kubeflow {profile.spec.kubeflow.version}, "
+          f"{len(profile.spec.kubeflow.enabled)} components")
 
     tree = argoflow_gen.render(profile)  # relative path -> text, nothing written yet
     applications = [path for path in tree if path.startswith("argocd-applications/")]

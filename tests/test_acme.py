@@ -204,7 +204,7 @@ def test_the_gateway_certificate_covers_kserve_hosts_where_it_can(overrides: tup
     profile = load_profile("preset:full", overrides=[FORK, "spec.ingress.domain=kubeflow.acme.internal", *overrides])
     tree = render(profile)
     names = _certificate_documents(tree)["Certificate"]["spec"]["dnsNames"]
-    assert (f"*.{profile.ingress.domain}" in names) is wildcard
+    assert (f"*.{profile.spec.ingress.domain}" in names) is wildcard
     (patch,) = [p for p in load_yaml_documents(tree["kubeflow-istio-resources/kustomization.yaml"])[0]["patches"]
                 if "/spec/servers/-" in p["patch"]]
     (operation,) = load_yaml_documents(patch["patch"])[0]

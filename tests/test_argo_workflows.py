@@ -592,8 +592,8 @@ def test_a_resolved_profile_loads_again_to_the_same_profile(tmp_path: Path) -> N
     record = tmp_path / "profile.yaml"
     record.write_text(tree[".argoflow-gen/profile.yaml"])
     again = load_profile(record)
-    assert again.argo_workflows == profile.argo_workflows
-    assert again.ingress.extra_hosts == profile.ingress.extra_hosts == ("argo.example.com",)
+    assert again.spec.argo_workflows == profile.spec.argo_workflows
+    assert again.spec.ingress.extra_hosts == profile.spec.ingress.extra_hosts == ("argo.example.com",)
     assert again.digest == profile.digest
 
 

@@ -106,24 +106,24 @@ def test_every_valid_corpus_profile_validates(name: str, version: str, in_data: 
 
 def test_valid_corpus_values_reach_the_typed_profile(in_data: Path) -> None:
     s3 = load_profile("profiles/valid/oidc-s3.yaml")
-    notebooks = load_profile("profiles/valid/notebooks.yaml").notebooks
+    notebooks = load_profile("profiles/valid/notebooks.yaml").spec.notebooks
     standalone = load_profile("profiles/valid/standalone.yaml")
 
-    assert s3.auth.users == ()
-    assert s3.auth.oidc is not None and s3.auth.oidc.client_secret.existing_secret == "oidc-client"
-    assert s3.pipelines.s3 is not None
-    assert (s3.pipelines.s3.bucket, s3.pipelines.s3.region, s3.pipelines.s3.insecure) == (
+    assert s3.spec.auth.users == ()
+    assert s3.spec.auth.oidc is not None and s3.spec.auth.oidc.client_secret.existing_secret == "oidc-client"
+    assert s3.spec.pipelines.s3 is not None
+    assert (s3.spec.pipelines.s3.bucket, s3.spec.pipelines.s3.region, s3.spec.pipelines.s3.insecure) == (
         "acme-kubeflow-artifacts", "eu-west-1", False,
     )
     assert notebooks.default_image == "ghcr.io/acme/jupyter:v1"
     assert (notebooks.cpu.default, notebooks.cpu.limit_factor) == ("500m", "none")
     assert (notebooks.memory.default, notebooks.memory.limit_factor) == ("2Gi", "1.5")
-    assert notebooks.gpu_default == "nvidia.com/gpu"
-    assert (notebooks.culling_enabled, notebooks.culling_idle_minutes) == (True, 720)
-    assert standalone.ingress.tls.secret_name == "kubeflow-tls"
-    assert standalone.repo.credentials is not None
-    assert standalone.repo.credentials.existing_secret == "repo-credentials"
-    assert standalone.auth.admin == "admin@example.com"
+    assert notebooks.gpus.default == "nvidia.com/gpu"
+    assert (notebooks.culling.enabled, notebooks.culling.idle_minutes) == (True, 720)
+    assert standalone.spec.ingress.tls.secret_name == "kubeflow-tls"
+    assert standalone.spec.repo.credentials is not None
+    assert standalone.spec.repo.credentials.existing_secret == "repo-credentials"
+    assert standalone.spec.auth.admin == "admin@example.com"
 
 
 # --------------------------------------------------------------------------------------------- schema
@@ -228,23 +228,23 @@ def test_explain_of_an_absent_key_is_a_usage_error(in_data: Path) -> None:
 def test_merge_maps_deeply_lists_replace_later_wins(in_data: Path) -> None:
     profile = load_profile("layers/merge/lower.yaml", "layers/merge/upper.yaml")
 
-    assert profile.name == "upper"  # a scalar: the later layer wins
-    assert profile.description == "written by the lower layer"  # a key only the lower layer wrote stays
-    assert profile.ingress.domain == "upper.example.com"
-    assert profile.ingress.service_type == "NodePort"  # maps merge key by key
-    assert dataclasses.astuple(profile.argocd.sync_policy) == (True, False, False)
-    assert profile.notebooks.images == ("ghcr.io/acme/upper:v1",)  # lists are replaced whole
-    assert [user.email for user in profile.auth.users] == ["cid@example.com"]
+    assert profile.metadata.name == "upper"  # a scalar: the later layer wins
+    assert profile.metadata.description == "written by the lower layer"  # a key only the lower layer wrote stays
+    assert profile.spec.ingress.domain == "upper.example.com"
+    assert profile.spec.ingress.service_type == "NodePort"  # maps merge key by key
+    assert dataclasses.astuple(profile.spec.argocd.sync_policy) == (True, False, False)
+    assert profile.spec.notebooks.images == ("ghcr.io/acme/upper:v1",)  # lists are replaced whole
+    assert [user.email for user in profile.spec.auth.users] == ["cid@example.com"]
 
 
 def test_merge_order_is_the_order_of_the_layers(in_data: Path) -> None:
     profile = load_profile("layers/merge/upper.yaml", "layers/merge/lower.yaml")
 
-    assert profile.name == "lower"
-    assert profile.ingress.domain == "lower.example.com"
-    assert dataclasses.astuple(profile.argocd.sync_policy) == (True, False, False)
-    assert profile.notebooks.images == ("ghcr.io/acme/lower-a:v1", "ghcr.io/acme/lower-b:v1")
-    assert [user.email for user in profile.auth.users] == ["ann@example.com", "bob@example.com"]
+    assert profile.metadata.name == "lower"
+    assert profile.spec.ingress.domain == "lower.example.com"
+    assert dataclasses.astuple(profile.spec.argocd.sync_policy) == (True, False, False)
+    assert profile.spec.notebooks.images == ("ghcr.io/acme/lower-a:v1", "ghcr.io/acme/lower-b:v1")
+    assert [user.email for user in profile.spec.auth.users] == ["ann@example.com", "bob@example.com"]
 
 
 def test_extends_entries_merge_in_order_under_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,11 +252,11 @@ def test_extends_entries_merge_in_order_under_the_file(tmp_path: Path, monkeypat
 
     profile = load_profile(DATA / "layers" / "merge" / "child.yaml")
 
-    assert profile.name == "child"
-    assert profile.ingress.domain == "upper.example.com"
-    assert profile.ingress.service_type == "NodePort"
-    assert profile.ingress.tls.mode == "none"
-    assert profile.notebooks.images == ("ghcr.io/acme/upper:v1",)
+    assert profile.metadata.name == "child"
+    assert profile.spec.ingress.domain == "upper.example.com"
+    assert profile.spec.ingress.service_type == "NodePort"
+    assert profile.spec.ingress.tls.mode == "none"
+    assert profile.spec.notebooks.images == ("ghcr.io/acme/upper:v1",)
 
 
 def test_set_is_the_topmost_layer_and_its_value_is_yaml(in_data: Path) -> None:
@@ -271,12 +271,12 @@ def test_set_is_the_topmost_layer_and_its_value_is_yaml(in_data: Path) -> None:
         ],
     )
 
-    assert profile.ingress.domain == "set.example.com"
-    assert profile.ingress.service_type == "NodePort"
-    assert profile.notebooks.images == ("ghcr.io/acme/set:v1", "ghcr.io/acme/set:v2")
-    assert dataclasses.astuple(profile.argocd.sync_policy) == (True, True, False)
-    assert profile.kubeflow.version == "1.10.2"
-    assert "trainer" not in profile.kubeflow.components
+    assert profile.spec.ingress.domain == "set.example.com"
+    assert profile.spec.ingress.service_type == "NodePort"
+    assert profile.spec.notebooks.images == ("ghcr.io/acme/set:v1", "ghcr.io/acme/set:v2")
+    assert dataclasses.astuple(profile.spec.argocd.sync_policy) == (True, True, False)
+    assert profile.spec.kubeflow.version == "1.10.2"
+    assert "trainer" not in profile.spec.kubeflow.components
 
 
 # ----------------------------------------------------------------------------------------- library API
@@ -327,17 +327,17 @@ def test_the_typed_profile_is_immutable(in_data: Path) -> None:
     profile = load_profile("preset:full", overrides=[FORK])
 
     with pytest.raises(dataclasses.FrozenInstanceError):
-        profile.name = "changed"  # type: ignore[misc]
+        profile.metadata = profile.metadata  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        profile.ingress.tls.mode = "none"  # type: ignore[misc]
+        profile.spec.ingress.tls.mode = "none"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        profile.auth.users[0].email = "other@example.com"  # type: ignore[misc]
+        profile.spec.auth.users[0].email = "other@example.com"  # type: ignore[misc]
     with pytest.raises(TypeError):
-        profile.kubeflow.components["ray"] = profile.kubeflow.components["katib"]  # type: ignore[index]
+        profile.spec.kubeflow.components["ray"] = profile.spec.kubeflow.components["katib"]  # type: ignore[index]
     with pytest.raises(TypeError):
         profile.resolved["spec"]["ingress"]["domain"] = "changed"  # type: ignore[index]
-    assert isinstance(profile.notebooks.images, tuple)
-    assert profile.name == "full"
+    assert isinstance(profile.spec.notebooks.images, tuple)
+    assert profile.metadata.name == "full"
 
 
 # ------------------------------------------------------------------------------------ init, presets

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from argoflow_gen.schema import reference_markdown
+from argoflow_gen.profile.reference import reference_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -87,7 +87,7 @@ def test_applications_match_the_crd_and_their_paths_exist(preset: str, version: 
                                                           application_validator: Any) -> None:
     tree = render_preset(preset, version)
     folders = {path.rsplit("/", 1)[0] for path in tree if path.endswith("/kustomization.yaml")}
-    root = load_profile(f"preset:{preset}", overrides=[FORK]).repo.path
+    root = load_profile(f"preset:{preset}", overrides=[FORK]).spec.repo.path
     applications = dict(_applications(tree))
     assert "kubeflow.yaml" in applications
     listed = load_yaml_documents(tree["kustomization.yaml"])[0]["resources"]

@@ -51,7 +51,7 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
     ingress.warn_example_names(ctx)
     component_apps(ctx)
     folder = argocd.build(ctx)
-    if profile.argocd.manage:
+    if profile.spec.argocd.manage:
         argocd_app(ctx, folder)
     write_folders(ctx)
     write_applications(ctx)
@@ -64,8 +64,8 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
     ctx.files[PRISTINE] = pristine_text(ctx.files)
     lock = Lock(
         generator=f"argoflow-gen {__version__}",
-        kubeflow=profile.kubeflow.version,
-        profile=profile.name,
+        kubeflow=profile.spec.kubeflow.version,
+        profile=profile.metadata.name,
         digest=profile.digest,
         files={path: sha256(text) for path, text in ctx.files.items()},
         seeds={path: sha256(text) for path, text in ctx.seeds.items()},

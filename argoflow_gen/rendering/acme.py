@@ -27,23 +27,23 @@ GATEWAY_POLICIES = ("istio-ingressgateway-oauth2-proxy", "istio-ingressgateway-r
 
 
 def http01(ctx: Context) -> bool:
-    tls = ctx.profile.ingress.tls
+    tls = ctx.profile.spec.ingress.tls
     return tls.mode == "letsencrypt" and tls.letsencrypt is not None and tls.letsencrypt.solver == "http01"
 
 
 def wildcard_allowed(ctx: Context) -> bool:
     """Can the gateway's certificate name ``*.DOMAIN``? Not when Let's Encrypt validates by HTTP-01: it issues
     wildcards only against a DNS-01 challenge. (A certificate the user brings is theirs to make cover it.)"""
-    return ctx.profile.ingress.tls.mode != "none" and not http01(ctx)
+    return ctx.profile.spec.ingress.tls.mode != "none" and not http01(ctx)
 
 
 def cluster_issuer(ctx: Context, folder: Folder) -> dict[str, Any]:
-    le = ctx.profile.ingress.tls.letsencrypt
+    le = ctx.profile.spec.ingress.tls.letsencrypt
     assert le is not None
     return {
         "apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer",
         "metadata": {"name": ACME_ISSUER},
-        "spec": {"acme": {"email": le.email, "server": le.server,
+        "spec": {"acme": {"email": le.email, "server": le.directory,
                           "privateKeySecretRef": {"name": f"{ACME_ISSUER}-account-key"},
                           "solvers": [_solver(ctx, folder, le)]}},
     }
@@ -73,9 +73,10 @@ def _route53(ctx: Context, folder: Folder, le: LetsEncrypt) -> dict[str, Any]:
     if route53.role:
         settings["role"] = route53.role
     if route53.credentials is not None:
-        name = _pair(ctx, folder, route53.credentials, "route53-credentials",
+        pair = route53.credentials.pair("access-key-id", "secret-access-key")
+        name = _pair(ctx, folder, pair, "route53-credentials",
                      "the AWS access key pair cert-manager answers DNS-01 challenges in Route53 with")
-        access, secret = route53.credentials.keys
+        access, secret = pair.keys
         settings["accessKeyIDSecretRef"] = {"name": name, "key": access}
         settings["secretAccessKeySecretRef"] = {"name": name, "key": secret}
     return settings
@@ -98,7 +99,7 @@ def _cloud_dns(ctx: Context, folder: Folder, le: LetsEncrypt) -> dict[str, Any]:
 def _azure_dns(ctx: Context, folder: Folder, le: LetsEncrypt) -> dict[str, Any]:
     azure = le.azure_dns
     assert azure is not None
-    settings: dict[str, Any] = {"subscriptionID": azure.subscription_id, "resourceGroupName": azure.resource_group}
+    settings: dict[str, Any] = {"subscriptionID": azure.subscription_id, "resourceGroupName": azure.resource_group_name}
     if azure.hosted_zone_name:
         settings["hostedZoneName"] = azure.hosted_zone_name
     if azure.environment:

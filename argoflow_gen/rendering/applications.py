@@ -17,7 +17,7 @@ RETRY_WEBHOOK = {"limit": 20, "backoff": {"duration": "15s", "factor": 2, "maxDu
 def sync_policy(profile: Profile, *, server_side: bool = False, respect_ignore: bool = False,
                 create_namespace: bool = False, retry: dict[str, Any] | None = None) -> dict[str, Any]:
     policy: dict[str, Any] = {}
-    settings = profile.argocd.sync_policy
+    settings = profile.spec.argocd.sync_policy
     if settings.automated:
         policy["automated"] = {"prune": settings.prune, "selfHeal": settings.self_heal}
     options = []
@@ -34,13 +34,13 @@ def sync_policy(profile: Profile, *, server_side: bool = False, respect_ignore: 
 
 
 def _git_source(profile: Profile, folder: str) -> dict[str, Any]:
-    return {"repoURL": profile.repo.url, "targetRevision": profile.repo.revision,
-            "path": profile.repo.join(folder)}
+    return {"repoURL": profile.spec.repo.url, "targetRevision": profile.spec.repo.revision,
+            "path": profile.spec.repo.join(folder)}
 
 
 def component_apps(ctx: Context) -> None:
     profile = ctx.profile
-    for component in profile.kubeflow.enabled:
+    for component in profile.spec.kubeflow.enabled:
         spec = ctx.release.components[component.id]
         ignore = [dict(rule) for name in spec.ignore for rule in ctx.release.ignore_sets[name]]
         if spec.helm is not None:
@@ -56,14 +56,14 @@ def component_apps(ctx: Context) -> None:
         ctx.apps.append(App(
             name=component.id,
             namespace=spec.namespace,
-            wave=component.wave,
+            wave=component.sync_wave,
             source=source,
             sync_policy=sync_policy(profile, server_side=spec.server_side_apply, respect_ignore=bool(ignore),
                                     retry=RETRY_WEBHOOK if spec.retry else None),
             ignore_differences=ignore,
-            annotations={"argocd.argoproj.io/sync-wave": str(component.wave)},
+            annotations={"argocd.argoproj.io/sync-wave": str(component.sync_wave)},
         ))
-    for extra in profile.extra_applications:
+    for extra in profile.spec.extra_applications:
         if extra.source is not None:
             source = {key: value for key, value in extra.source.items()}
             if "helm" in source:
@@ -101,7 +101,7 @@ def argocd_app(ctx: Context, folder: str) -> None:
     profile = ctx.profile
     wave = ctx.release.argocd.wave
     ctx.apps.append(App(
-        name="argocd", namespace=profile.argocd.namespace, wave=wave,
+        name="argocd", namespace=profile.spec.argocd.namespace, wave=wave,
         source=_git_source(profile, folder),
         sync_policy=sync_policy(profile, server_side=True),
         annotations={"argocd.argoproj.io/sync-wave": str(wave), **KEEP_ON_DELETE},
@@ -110,8 +110,8 @@ def argocd_app(ctx: Context, folder: str) -> None:
 
 
 def application_text(ctx: Context, app: App) -> str:
-    return render_template("application.yaml.j2", app=app, namespace=ctx.profile.argocd.namespace,
-                           project=ctx.profile.argocd.project)
+    return render_template("application.yaml.j2", app=app, namespace=ctx.profile.spec.argocd.namespace,
+                           project=ctx.profile.spec.argocd.project)
 
 
 def write_applications(ctx: Context) -> None:
@@ -123,11 +123,11 @@ def write_applications(ctx: Context) -> None:
         "root-kustomization.yaml.j2", resources=[f"{APPLICATIONS_DIR}/{app.name}.yaml" for app in ordered]
     )
     profile = ctx.profile
-    annotations = {"argoflow-gen/profile": profile.name}
-    if profile.description:
-        annotations["argoflow-gen/description"] = profile.description
+    annotations = {"argoflow-gen/profile": profile.metadata.name}
+    if profile.metadata.description:
+        annotations["argoflow-gen/description"] = profile.metadata.description
     root = App(
-        name="kubeflow", namespace=profile.argocd.namespace, wave=0,
+        name="kubeflow", namespace=profile.spec.argocd.namespace, wave=0,
         source=_git_source(profile, "."),
         sync_policy=sync_policy(profile),
         annotations=annotations,

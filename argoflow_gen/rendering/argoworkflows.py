@@ -88,21 +88,21 @@ ROLE_RULES = {
 
 
 def enabled(profile: Profile) -> bool:
-    return profile.kubeflow.on("argo-workflows")
+    return profile.spec.kubeflow.on("argo-workflows")
 
 
 def _callback_path(profile: Profile) -> str:
     """The SSO redirect URL: relative, so it works on every host the gateway serves."""
-    return profile.argo_workflows.path + "oauth2/callback"
+    return profile.spec.argo_workflows.path + "oauth2/callback"
 
 
 def _namespaced(ctx: Context) -> bool:
     """Does Kubeflow Pipelines run a namespaced controller (that only watches its own namespace)?"""
-    return ctx.profile.pipelines.mode in ctx.release.argo_server["namespacedModes"]
+    return ctx.profile.spec.pipelines.mode in ctx.release.argo_server["namespacedModes"]
 
 
 def metrics_exposed(profile: Profile) -> bool:
-    return enabled(profile) and profile.argo_workflows.metrics and profile.monitoring.prometheus != "none"
+    return enabled(profile) and profile.spec.argo_workflows.metrics and profile.spec.monitoring.prometheus != "none"
 
 
 def dex_static_client(profile: Profile) -> dict[str, Any]:
@@ -119,14 +119,14 @@ def sso_config(ctx: Context) -> dict[str, Any]:
         "clientSecret": {"name": SSO_SECRET, "key": "client-secret"},
         "redirectUrl": _callback_path(ctx.profile),
         "scopes": ["email", "groups", "profile"],
-        "sessionExpiry": ctx.profile.argo_workflows.session_expiry,
+        "sessionExpiry": ctx.profile.spec.argo_workflows.sso.session_expiry,
         "rbac": {"enabled": True},
     }
 
 
 def _workflows_namespace(ctx: Context) -> str:
     """Where the workflows/ folder's objects go unless they name a namespace."""
-    chosen = ctx.profile.argo_workflows.gitops_namespace
+    chosen = ctx.profile.spec.argo_workflows.gitops.namespace
     if chosen:
         return chosen
     if _namespaced(ctx):
@@ -190,7 +190,7 @@ def dex_client_secret(ctx: Context, folder: Folder) -> None:
 @customizes("argo-workflows")
 def server(ctx: Context, folder: Folder) -> None:
     profile = ctx.profile
-    argo = profile.argo_workflows
+    argo = profile.spec.argo_workflows
     spec = ctx.release.argo_server
     rbac = spec["namespaceRBAC"] if _namespaced(ctx) else spec["clusterRBAC"]
     folder.files["upstream/kustomization.yaml"] = (
@@ -211,14 +211,15 @@ def server(ctx: Context, folder: Folder) -> None:
                              "rule matches the login (spec.argoWorkflows.sso.rbac).")
     provide(ctx, folder, "argo-server-sso-secret", NAMESPACE, [SERVER_SIDE], upstream=False)
     if metrics_exposed(profile):
+        scraping = profile.spec.monitoring.prometheus
         folder.add_manifests("metrics.yaml", _metrics(ctx),
-                             f"Prometheus scraping of the controller and the server ({profile.monitoring.prometheus}).")
-    if argo.gitops:
+                             f"Prometheus scraping of the controller and the server ({scraping}).")
+    if argo.gitops.enabled:
         _workflows(ctx)
 
 
 def _server_args(ctx: Context) -> list[str]:
-    argo = ctx.profile.argo_workflows
+    argo = ctx.profile.spec.argo_workflows
     args = ["server", "--auth-mode=sso"]
     if argo.client_tokens:
         args.append("--auth-mode=client")
@@ -230,7 +231,7 @@ def _server_args(ctx: Context) -> list[str]:
 
 def _server_patch(ctx: Context) -> dict[str, Any]:
     metadata: dict[str, Any] = {"labels": {"sidecar.istio.io/inject": "true"}}
-    if metrics_exposed(ctx.profile) and ctx.profile.monitoring.prometheus == "annotations":
+    if metrics_exposed(ctx.profile) and ctx.profile.spec.monitoring.prometheus == "annotations":
         metadata["annotations"] = metrics_annotations(SERVER_PORT)
     return {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "argo-server", "namespace": NAMESPACE},
@@ -249,7 +250,7 @@ def _server_patch(ctx: Context) -> dict[str, Any]:
 
 def _route(ctx: Context) -> dict[str, Any]:
     """The VirtualService: the path (its prefix stripped, oauth2-proxy's Authorization header dropped)."""
-    argo = ctx.profile.argo_workflows
+    argo = ctx.profile.spec.argo_workflows
     path = argo.path
     destination = {"host": f"argo-server.{NAMESPACE}.svc.cluster.local", "port": {"number": SERVER_PORT}}
     http: list[dict[str, Any]] = [
@@ -317,7 +318,7 @@ def _exposure(ctx: Context) -> list[dict[str, Any]]:
                              "to": [{"operation": {"ports": [str(SERVER_PORT)]}}]}]}},
         _dex_redirect_filter(),
     ]
-    if ctx.profile.kubeflow.on("network-policies"):
+    if ctx.profile.spec.kubeflow.on("network-policies"):
         documents.append({
             "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": "argo-server", "namespace": NAMESPACE},
@@ -340,7 +341,7 @@ def _rbac_rule(subjects: ArgoSubjects) -> str:
 
 
 def _sso_accounts(ctx: Context) -> list[dict[str, Any]]:
-    rbac = ctx.profile.argo_workflows.rbac
+    rbac = ctx.profile.spec.argo_workflows.sso.rbac
     accounts: list[tuple[str, str, str, str]] = []  # name, rule, precedence, role
     if rbac.admin:
         accounts.append(("argo-workflows-admin", _rbac_rule(rbac.admin), "2", "admin"))
@@ -384,7 +385,7 @@ def _metrics(ctx: Context) -> list[dict[str, Any]]:
     profile = ctx.profile
     documents: list[dict[str, Any]] = []
     targets = [("workflow-controller", CONTROLLER_METRICS_PORT), ("argo-server", SERVER_PORT)]
-    service_monitors = profile.monitoring.prometheus == "serviceMonitor"
+    service_monitors = profile.spec.monitoring.prometheus == "serviceMonitor"
     if service_monitors:
         for app, port in targets:
             name = f"{app}-metrics"
@@ -396,7 +397,7 @@ def _metrics(ctx: Context) -> list[dict[str, Any]]:
                                                   "appProtocol": "http"}]}})
             documents.append({"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
                               "metadata": {"name": app, "namespace": NAMESPACE,
-                                           "labels": {**labels, **profile.monitoring.service_monitor_labels},
+                                           "labels": {**labels, **profile.spec.monitoring.service_monitor_labels},
                                            "annotations": SKIP_DRY_RUN},
                               "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": name}},
                                        "namespaceSelector": {"matchNames": [NAMESPACE]},
@@ -407,7 +408,7 @@ def _metrics(ctx: Context) -> list[dict[str, Any]]:
                               "spec": {"action": "ALLOW", "selector": {"matchLabels": {"app": app}},
                                        "rules": [{"to": [{"operation": {"ports": [str(port)], "methods": ["GET"],
                                                                         "paths": ["/metrics"]}}]}]}})
-    if profile.kubeflow.on("network-policies"):
+    if profile.spec.kubeflow.on("network-policies"):
         for app, port in targets:
             documents.append({
                 "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
@@ -436,8 +437,8 @@ def _workflows(ctx: Context) -> None:
     wave = int(ctx.release.argo_server["workflowsWave"])
     ctx.apps.append(App(
         name=WORKFLOWS_APP, namespace=namespace, wave=wave,
-        source={"repoURL": profile.repo.url, "targetRevision": profile.repo.revision,
-                "path": profile.repo.join(WORKFLOWS_DIR)},
+        source={"repoURL": profile.spec.repo.url, "targetRevision": profile.spec.repo.revision,
+                "path": profile.spec.repo.join(WORKFLOWS_DIR)},
         sync_policy=sync_policy(profile),
         annotations={"argocd.argoproj.io/sync-wave": str(wave)},
     ))

@@ -41,7 +41,7 @@ def hash_env(index: int) -> str:
 
 
 def dex_config(ctx: Context) -> dict[str, Any]:
-    auth = ctx.profile.auth
+    auth = ctx.profile.spec.auth
     config: dict[str, Any] = {
         "issuer": DEX_ISSUER,
         "storage": {"type": "kubernetes", "config": {"inCluster": True}},
@@ -66,13 +66,13 @@ def dex_config(ctx: Context) -> dict[str, Any]:
         "redirectURIs": ["/oauth2/callback"],
         "name": "Kubeflow",
     }]
-    if ctx.profile.kubeflow.on("argo-workflows"):
+    if ctx.profile.spec.kubeflow.on("argo-workflows"):
         from .argoworkflows import dex_static_client
 
         config["staticClients"].append(dex_static_client(ctx.profile))
     if auth.oidc:
         scheme = "https" if ctx.tls else "http"
-        host = ctx.profile.ingress.domain or "localhost"
+        host = ctx.profile.spec.ingress.domain or "localhost"
         config["connectors"] = [{
             "type": "oidc",
             "id": "oidc",
@@ -103,7 +103,7 @@ def dex(ctx: Context, folder: Folder) -> None:
                       "metadata": {"name": "dex-passwords", "namespace": DEX_NAMESPACE}})
     env: list[dict[str, Any]] = []
     sealed_hashes: dict[str, Any] = {}
-    for index, user in enumerate(profile.auth.users):
+    for index, user in enumerate(profile.spec.auth.users):
         ref = user.password_hash_from
         if ref is None:
             continue
@@ -120,7 +120,7 @@ def dex(ctx: Context, folder: Folder) -> None:
                 purpose=f"the bcrypt hash of {user.email}'s password (argoflow-gen hash-password)",
                 hashes=((key, user.email),),
             ))
-    oidc = profile.auth.oidc
+    oidc = profile.spec.auth.oidc
     if oidc:
         ref = oidc.client_secret
         if ref.sealed is not None:
@@ -151,7 +151,7 @@ def dex(ctx: Context, folder: Folder) -> None:
 
 @customizes("oauth2-proxy")
 def oauth2_proxy(ctx: Context, folder: Folder) -> None:
-    component = ctx.profile.kubeflow.components["oauth2-proxy"]
+    component = ctx.profile.spec.kubeflow.components["oauth2-proxy"]
     literals = [f"FORCE_HTTPS={'true' if ctx.tls else 'false'}"]
     folder.generators.append({"name": "oauth2-proxy-parameters", "namespace": "oauth2-proxy",
                               "behavior": "merge", "literals": literals})

@@ -34,7 +34,7 @@ def customizes(*component_ids: str) -> Callable[[Customizer], Customizer]:
 
 def build_folders(ctx: Context) -> None:
     """A folder for every enabled component that is deployed from kustomize (not from a Helm chart)."""
-    for component in ctx.profile.kubeflow.enabled:
+    for component in ctx.profile.spec.kubeflow.enabled:
         spec = ctx.release.components[component.id]
         if spec.helm is not None:
             continue
@@ -45,13 +45,13 @@ def build_folders(ctx: Context) -> None:
         # a fixed order (module, then function), whatever order the modules were imported in
         for customize in sorted(CUSTOMIZERS.get(component_id, []), key=lambda f: (f.__module__, f.__name__)):
             customize(ctx, folder)
-        _escape_hatches(ctx.profile.kubeflow.components[component_id], folder)
+        _escape_hatches(ctx.profile.spec.kubeflow.components[component_id], folder)
         _warn_plaintext_secrets(ctx, component_id)
 
 
 def _warn_plaintext_secrets(ctx: Context, component_id: str) -> None:
     """A Secret with values in an escape hatch lands in git in plain text: the user is told, every render."""
-    component = ctx.profile.kubeflow.components[component_id]
+    component = ctx.profile.spec.kubeflow.components[component_id]
     bodies = [(f"resources[{index}]", resource) for index, resource in enumerate(component.resources)]
     bodies += [(f"patches[{index}].patch", patch.patch) for index, patch in enumerate(component.patches)]
     for where, body in bodies:

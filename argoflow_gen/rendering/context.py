@@ -59,7 +59,7 @@ class Context:
         if lock_text:
             lock = parse_lock(lock_text, LOCK_FILE)
             sealed, rotation = lock.sealed, lock.rotation
-        return cls(profile=profile, release=release(profile.kubeflow.version), previous=previous,
+        return cls(profile=profile, release=release(profile.spec.kubeflow.version), previous=previous,
                    previous_sealed=sealed, previous_rotation=rotation, rotate_secrets=rotate_secrets,
                    read_secrets=read_secrets, create_lock_key=create_lock_key)
 
@@ -85,4 +85,4 @@ class Context:
 
     @property
     def tls(self) -> bool:
-        return self.profile.ingress.tls.mode != "none"
+        return self.profile.spec.ingress.tls.mode != "none"

@@ -17,7 +17,7 @@ COMMENT_WORKFLOW = ".github/workflows/argoflow-gen-comment.yaml"
 
 
 def _users(ctx: Context) -> list[dict[str, Any]]:
-    auth = ctx.profile.auth
+    auth = ctx.profile.spec.auth
     users = []
     for user in auth.users:
         ref = user.password_hash_from
@@ -36,7 +36,7 @@ def _users(ctx: Context) -> list[dict[str, Any]]:
 def _access(ctx: Context) -> dict[str, Any]:
     """What the README needs to say about reaching Kubeflow and logging in."""
     profile = ctx.profile
-    ingress = profile.ingress
+    ingress = profile.spec.ingress
     le = ingress.tls.letsencrypt
     return {
         "service_type": ingress.service_type,
@@ -47,16 +47,16 @@ def _access(ctx: Context) -> dict[str, Any]:
         "hosts": [*ingress.hosts, *model_hosts(ctx)],
         "letsencrypt": ingress.tls.mode == "letsencrypt",
         "http01": http01(ctx),
-        "staging": bool(le and "staging" in le.server),
+        "staging": bool(le and "staging" in le.directory),
         "tls_secret": tls_secret(ctx),
         "wildcard": bool(model_hosts(ctx)),
-        "kserve": profile.kubeflow.on("kserve"),
-        "pipelines": profile.kubeflow.on("pipelines"),
+        "kserve": profile.spec.kubeflow.on("kserve"),
+        "pipelines": profile.spec.kubeflow.on("pipelines"),
         "users": _users(ctx),
-        "oidc": profile.auth.oidc,
-        "admin": profile.auth.admin,
-        "profiles": bool(profile.profiles),
-        "profile_list": ", ".join(f"`{p.name}` (owned by {p.owner})" for p in profile.profiles),
+        "oidc": profile.spec.auth.oidc,
+        "admin": profile.spec.auth.admin,
+        "profiles": bool(profile.spec.profiles),
+        "profile_list": ", ".join(f"`{p.name}` (owned by {p.owner})" for p in profile.spec.profiles),
     }
 
 
@@ -65,9 +65,9 @@ def write(ctx: Context) -> None:
     from .. import __version__
 
     workflow = render_template("pr-diff-workflow.yaml.j2", generator_requirement=f"argoflow-gen=={__version__}",
-                               repo_path=profile.repo.path)
+                               repo_path=profile.spec.repo.path)
     comment_workflow = render_template("pr-comment-workflow.yaml.j2")
-    at_root = profile.repo.path == "."
+    at_root = profile.spec.repo.path == "."
     if at_root:  # GitHub reads workflows only at the repository root
         ctx.files[WORKFLOW] = workflow
         ctx.files[COMMENT_WORKFLOW] = comment_workflow
@@ -77,18 +77,18 @@ def write(ctx: Context) -> None:
         key=lambda row: (row["wave"], row["id"]),
     )
     extras = [{"name": extra.name, "namespace": extra.namespace, "path": extra.path, "wave": extra.sync_wave}
-              for extra in profile.extra_applications if extra.path not in (None, ".")]
+              for extra in profile.spec.extra_applications if extra.path not in (None, ".")]
     secrets = user_secrets(ctx)
-    credentials = profile.repo.credentials
+    credentials = profile.spec.repo.credentials
     ctx.files["README.md"] = render_template(
         "fork-README.md.j2",
         profile=profile,
-        description=markdown_text(profile.description) or "A Kubeflow platform deployed with Argo CD.",
-        version=profile.kubeflow.version,
+        description=markdown_text(profile.metadata.description or "") or "A Kubeflow platform deployed with Argo CD.",
+        version=profile.spec.kubeflow.version,
         components=components,
         extras=extras,
-        manage=profile.argocd.manage,
-        argocd_ns=profile.argocd.namespace,
+        manage=profile.spec.argocd.manage,
+        argocd_ns=profile.spec.argocd.namespace,
         health_check="resource.customizations.health.argoproj.io_Application: |\n"
                      + "".join(f"  {line}\n" for line in APPLICATION_HEALTH.splitlines()),
         health_check_file=HEALTH_CHECK_FILE,

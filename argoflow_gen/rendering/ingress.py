@@ -20,8 +20,8 @@ SELF_SIGNED_ISSUER = "kubeflow-self-signing-issuer"
 def model_hosts(ctx: Context) -> list[str]:
     """``*.DOMAIN`` for KServe's NAME-NAMESPACE.DOMAIN hosts, where a certificate can name it: a domain of at
     least two labels (no wildcard over a top-level name), and no HTTP-01 issuer (which cannot get one)."""
-    domain = ctx.profile.ingress.domain
-    if not (domain and ctx.profile.kubeflow.on("kserve") and wildcard_allowed(ctx)):
+    domain = ctx.profile.spec.ingress.domain
+    if not (domain and ctx.profile.spec.kubeflow.on("kserve") and wildcard_allowed(ctx)):
         return []
     labels = domain.split(".")
     if len(labels) < 2 or labels[-1].isdigit():
@@ -30,13 +30,13 @@ def model_hosts(ctx: Context) -> list[str]:
 
 
 def tls_secret(ctx: Context) -> str:
-    tls = ctx.profile.ingress.tls
+    tls = ctx.profile.spec.ingress.tls
     return tls.secret_name if tls.mode == "existing-secret" and tls.secret_name else CERTIFICATE_SECRET
 
 
 @customizes("istio")
 def gateway_service(ctx: Context, folder: Folder) -> None:
-    service_type = ctx.profile.ingress.service_type
+    service_type = ctx.profile.spec.ingress.service_type
     if service_type != "ClusterIP":
         folder.add_patch({"apiVersion": "v1", "kind": "Service",
                           "metadata": {"name": "istio-ingressgateway", "namespace": GATEWAY_NAMESPACE},
@@ -45,7 +45,7 @@ def gateway_service(ctx: Context, folder: Folder) -> None:
 
 def warn_example_names(ctx: Context) -> None:
     """Host names reserved for examples (preset:base's kubeflow.example.com) render, but never silently."""
-    ingress = ctx.profile.ingress
+    ingress = ctx.profile.spec.ingress
     le = ingress.tls.letsencrypt if ingress.tls.mode == "letsencrypt" else None
     named = [("spec.ingress.domain", ingress.domain)] if ingress.domain else []
     named += [(f"spec.ingress.extraHosts[{index}]", host) for index, host in enumerate(ingress.extra_hosts)]
@@ -61,7 +61,7 @@ def warn_example_names(ctx: Context) -> None:
 
 @customizes("kubeflow-istio-resources")
 def gateway(ctx: Context, folder: Folder) -> None:
-    ingress = ctx.profile.ingress
+    ingress = ctx.profile.spec.ingress
     mode = ingress.tls.mode
     if mode == "none":
         return
@@ -95,7 +95,7 @@ def gateway(ctx: Context, folder: Folder) -> None:
 
 @customizes("knative-serving")
 def knative_domain(ctx: Context, folder: Folder) -> None:
-    domain = ctx.profile.ingress.domain
+    domain = ctx.profile.spec.ingress.domain
     if not domain:
         return
     folder.add_patch({"apiVersion": "v1", "kind": "ConfigMap",
@@ -105,7 +105,7 @@ def knative_domain(ctx: Context, folder: Folder) -> None:
 
 @customizes("kserve")
 def kserve_domain(ctx: Context, folder: Folder) -> None:
-    domain = ctx.profile.ingress.domain
+    domain = ctx.profile.spec.ingress.domain
     if not domain:
         return
     ingress = dict(ctx.release.kserve_ingress)

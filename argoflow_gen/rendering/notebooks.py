@@ -16,7 +16,7 @@ SPAWNER_FILE = "spawner_ui_config.yaml"
 
 def spawner_config(ctx: Context) -> dict[str, Any]:
     """Upstream's spawner_ui_config.yaml of the release, with the profile's choices in it."""
-    notebooks = ctx.profile.notebooks
+    notebooks = ctx.profile.spec.notebooks
     config: dict[str, Any] = copy.deepcopy(thaw(ctx.release.spawner_config))
     form = config["spawnerFormDefaults"]
     form["allowCustomImage"] = notebooks.allow_custom_image
@@ -32,12 +32,13 @@ def spawner_config(ctx: Context) -> dict[str, Any]:
     form["cpu"]["limitFactor"] = notebooks.cpu.limit_factor
     form["memory"]["value"] = notebooks.memory.default
     form["memory"]["limitFactor"] = notebooks.memory.limit_factor
-    form["gpus"]["value"]["vendors"] = [{"limitsKey": v.limits_key, "uiName": v.ui_name} for v in notebooks.gpu_vendors]
-    form["gpus"]["value"]["vendor"] = notebooks.gpu_default
+    form["gpus"]["value"]["vendors"] = [{"limitsKey": vendor.limits_key, "uiName": vendor.ui_name}
+                                        for vendor in notebooks.gpus.vendors]
+    form["gpus"]["value"]["vendor"] = notebooks.gpus.default
     claim = form["workspaceVolume"]["value"]["newPvc"]["spec"]
-    claim["resources"]["requests"]["storage"] = notebooks.workspace_size
-    if notebooks.workspace_storage_class:
-        claim["storageClassName"] = notebooks.workspace_storage_class
+    claim["resources"]["requests"]["storage"] = notebooks.workspace_volume.size
+    if notebooks.workspace_volume.storage_class:
+        claim["storageClassName"] = notebooks.workspace_volume.storage_class
     return config
 
 
@@ -53,9 +54,9 @@ def spawner(ctx: Context, folder: Folder) -> None:
 
 @customizes("notebook-controller")
 def culling(ctx: Context, folder: Folder) -> None:
-    notebooks = ctx.profile.notebooks
+    notebooks = ctx.profile.spec.notebooks
     folder.generators.append({
         "name": "notebook-controller-config", "namespace": "kubeflow", "behavior": "merge",
-        "literals": [f"ENABLE_CULLING={'true' if notebooks.culling_enabled else 'false'}",
-                     f"CULL_IDLE_TIME={notebooks.culling_idle_minutes}"],
+        "literals": [f"ENABLE_CULLING={'true' if notebooks.culling.enabled else 'false'}",
+                     f"CULL_IDLE_TIME={notebooks.culling.idle_minutes}"],
     })

@@ -196,7 +196,7 @@ def provide(ctx: Context, folder: Folder, job_name: str, namespace: str, secrets
     if upstream:
         for secret in secrets:
             replace_upstream(folder, secret, own_namespace if secret is secrets[0] else None)
-    if ctx.profile.secrets.random_secrets == "sealed":
+    if ctx.profile.spec.secrets.random_secrets == "sealed":
         from .sealed import seal_random
 
         seal_random(ctx, folder, secrets)

@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import lockkey
 from ..errors import SecretError, StateError
-from ..profile import SecretValue
+from ..profile import LocalFile, SecretValue
 from ..state import SealedEntry, sha256
 from ..state.gate import NotRegular, read_bounded
 from ..yamlio import dump
@@ -58,16 +58,16 @@ def read_value(value: SecretValue) -> bytes:
     else:
         assert value.file is not None
         try:
-            raw = read_bounded(Path(value.file), MAX_SECRET_BYTES, what=f"secret file {value.written}")
+            raw = read_bounded(Path(value.file), MAX_SECRET_BYTES, what=f"secret file {value.file.written}")
         except NotRegular:
-            raise SecretError(f"secret file {value.written} is not a regular file (a FIFO, a device, a folder "
+            raise SecretError(f"secret file {value.file.written} is not a regular file (a FIFO, a device, a folder "
                               "or a symlink)", hint="copy the value into a regular file") from None
         except StateError as error:
             raise SecretError(error.message, hint="a Secret over 1 MiB is refused by Kubernetes") from None
         except OSError as exc:
-            raise SecretError(f"cannot read secret file {value.written}: {exc.strerror}") from None
+            raise SecretError(f"cannot read secret file {value.file.written}: {exc.strerror}") from None
         if raw is None:
-            raise SecretError(f"cannot read secret file {value.written}: No such file or directory")
+            raise SecretError(f"cannot read secret file {value.file.written}: No such file or directory")
         data = raw
     if not data:
         raise SecretError(f"secret {value.describe()} is empty")
@@ -78,10 +78,10 @@ def read_value(value: SecretValue) -> bytes:
     return data
 
 
-def _public_key(ctx: Context, certificate: Path | None) -> Any:
+def _public_key(ctx: Context, certificate: LocalFile | None) -> Any:
     from ..sealing import load_certificate
 
-    path = certificate or ctx.profile.secrets.certificate
+    path = certificate or ctx.profile.spec.secrets.certificate
     if path is None:
         raise SecretError("sealing needs the sealed-secrets certificate", hint="set spec.secrets.certificate")
     cached = ctx.certificates.get(str(path))
@@ -200,7 +200,7 @@ def _record(ctx: Context, fingerprint: str | None, place: str, value: Input, cip
 
 def sealed_manifest(ctx: Context, file: str, namespace: str, name: str, values: Mapping[str, Input], *,
                     type: str = "Opaque", labels: Mapping[str, str] | None = None,
-                    certificate: Path | None = None, shared: Mapping[str, bytes] | None = None) -> dict[str, Any]:
+                    certificate: LocalFile | None = None, shared: Mapping[str, bytes] | None = None) -> dict[str, Any]:
     """A SealedSecret for ``values`` (None = a new random value), re-using the previous ciphertexts that are
     bound to the lock and whose inputs are unchanged."""
     from ..sealing import encrypt_value
@@ -268,7 +268,7 @@ def decide_shared(ctx: Context, share: str) -> bytes | None:
         return _random()
     fingerprint = _public_key(ctx, None)[1] if ctx.read_secrets else None
     for component_id, secret in REGISTRY:
-        if not ctx.profile.kubeflow.on(component_id):
+        if not ctx.profile.spec.kubeflow.on(component_id):
             continue
         for item, spec in secret.keys:
             if spec.shared != share:
@@ -284,10 +284,10 @@ def decide_shared(ctx: Context, share: str) -> bytes | None:
 def repository_secret(ctx: Context) -> str:
     """The Argo CD repository Secret of a private fork, sealed."""
     profile = ctx.profile
-    credentials = profile.repo.credentials
+    credentials = profile.spec.repo.credentials
     assert credentials is not None and credentials.sealed is not None
     sealed = credentials.sealed
-    values: dict[str, Input] = {"url": profile.repo.url.encode(), "type": b"git"}
+    values: dict[str, Input] = {"url": profile.spec.repo.url.encode(), "type": b"git"}
     if sealed.type == "https":
         assert sealed.username is not None and sealed.password is not None
         values["username"] = sealed.username
@@ -296,7 +296,7 @@ def repository_secret(ctx: Context) -> str:
         assert sealed.ssh_private_key is not None
         values["sshPrivateKey"] = sealed.ssh_private_key
     file = "argocd/overlays/private-repo/repository-secret.yaml"
-    manifest = sealed_manifest(ctx, file, profile.argocd.namespace, "kubeflow-fork-repository", values,
+    manifest = sealed_manifest(ctx, file, profile.spec.argocd.namespace, "kubeflow-fork-repository", values,
                                labels={"argocd.argoproj.io/secret-type": "repository"},
                                certificate=sealed.certificate)
     return "# Argo CD's credentials for this fork, sealed with the cluster's sealed-secrets certificate.\n" + dump(

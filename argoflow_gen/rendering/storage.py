@@ -48,7 +48,7 @@ def object_store(ctx: Context, folder: Folder) -> None:
                           {"name": "MYSQL_ROOT_PASSWORD",
                            "valueFrom": {"secretKeyRef": {"name": PIPELINES_DB.name, "key": "password"}}},
                       ]}]}}}})
-    if ctx.profile.pipelines.s3 is not None:
+    if ctx.profile.spec.pipelines.s3 is not None:
         # artifacts go to the external store: the in-cluster one (SeaweedFS or MinIO) does not run
         for item in ctx.release.object_store["inCluster"]:
             folder.add_patch({"$patch": "delete", "apiVersion": item["apiVersion"], "kind": item["kind"],

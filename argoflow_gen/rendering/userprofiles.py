@@ -21,9 +21,9 @@ def profile_name_for(email: str) -> str:
 
 def default_profiles(ctx: Context) -> tuple[UserProfile, ...]:
     profile = ctx.profile
-    if profile.profiles:
-        return profile.profiles
-    owner = profile.auth.admin or (profile.auth.users[0].email if profile.auth.users else None)
+    if profile.spec.profiles:
+        return profile.spec.profiles
+    owner = profile.spec.auth.admin or (profile.spec.auth.users[0].email if profile.spec.auth.users else None)
     if owner is None:
         return ()
     from types import MappingProxyType
@@ -76,7 +76,7 @@ def user_namespaces(ctx: Context, folder: Folder) -> None:
 
 @customizes("profiles")
 def kfam_admin(ctx: Context, folder: Folder) -> None:
-    admin = ctx.profile.auth.admin
+    admin = ctx.profile.spec.auth.admin
     if admin:
         folder.generators.append({"name": "profiles-config", "namespace": "kubeflow", "behavior": "merge",
                                   "literals": [f"ADMIN={admin}"]})
@@ -84,7 +84,7 @@ def kfam_admin(ctx: Context, folder: Folder) -> None:
 
 @customizes("central-dashboard")
 def registration_flow(ctx: Context, folder: Folder) -> None:
-    flow = ctx.profile.kubeflow.components["central-dashboard"].registration_flow
+    flow = ctx.profile.spec.kubeflow.components["central-dashboard"].registration_flow
     if flow is None:
         return
     folder.add_patch({"apiVersion": "apps/v1", "kind": "Deployment",

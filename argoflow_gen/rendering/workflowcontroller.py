@@ -39,17 +39,17 @@ def controller(ctx: Context, folder: Folder) -> None:
     data: dict[str, str] = {}
     if enabled(profile):
         data["sso"] = dump(sso_config(ctx))
-        if profile.argo_workflows.archive.enabled:
+        if profile.spec.argo_workflows.archive.enabled:
             data["persistence"] = dump(_archive(ctx, folder))
         if metrics_exposed(profile):
             data["metricsConfig"] = dump({"enabled": True, "path": "/metrics", "port": CONTROLLER_METRICS_PORT,
                                           "secure": False})
-            if profile.monitoring.prometheus == "annotations":
+            if profile.spec.monitoring.prometheus == "annotations":
                 folder.add_patch({"apiVersion": "apps/v1", "kind": "Deployment",
                                   "metadata": {"name": "workflow-controller", "namespace": NAMESPACE},
                                   "spec": {"template": {"metadata": {
                                       "annotations": metrics_annotations(CONTROLLER_METRICS_PORT)}}}})
-    if profile.pipelines.s3 is not None:
+    if profile.spec.pipelines.s3 is not None:
         data["artifactRepository"] = dump(_external_store(ctx, folder))
     if data:
         folder.add_patch({"apiVersion": "v1", "kind": "ConfigMap",
@@ -58,7 +58,7 @@ def controller(ctx: Context, folder: Folder) -> None:
 
 def _artifact_repository(ctx: Context) -> dict[str, Any]:
     """The controller's default artifact repository, as the profile's artifact store says."""
-    store = ctx.profile.pipelines.s3
+    store = ctx.profile.spec.pipelines.s3
     release_store = ctx.release.object_store
     if store is None:
         endpoint, bucket, region, insecure = (release_store["endpoint"], release_store["bucket"], None,
@@ -67,7 +67,7 @@ def _artifact_repository(ctx: Context) -> dict[str, Any]:
     else:
         endpoint, bucket, region, insecure = store.endpoint, store.bucket, store.region, store.insecure
         secret = store.credentials.existing_secret or STORE_SECRET
-        keys = store.credentials.keys
+        keys = store.credentials.pair().keys
     s3: dict[str, Any] = {"endpoint": endpoint, "bucket": bucket}
     if region:
         s3["region"] = region
@@ -80,12 +80,13 @@ def _artifact_repository(ctx: Context) -> dict[str, Any]:
 def _external_store(ctx: Context, folder: Folder) -> dict[str, Any]:
     """Kubeflow Pipelines' object store moved to the profile's S3 store: the bucket, the API server's
     endpoint and keys, the UI's keys for s3:// artifacts; and the controller's artifact repository."""
-    store = ctx.profile.pipelines.s3
+    store = ctx.profile.spec.pipelines.s3
     assert store is not None
-    secret = key_pair(ctx, folder, store.credentials, STORE_SECRET,
+    pair = store.credentials.pair()
+    secret = key_pair(ctx, folder, pair, STORE_SECRET,
                        f"the access key pair of S3 bucket {store.bucket} at {store.endpoint}; Argo reads it "
                        "from the namespace each workflow runs in, so create it there too")
-    access, secret_key = store.credentials.keys
+    access, secret_key = pair.keys
     host, _, port = store.endpoint.partition(":")
     port = port or ("80" if store.insecure else "443")
     folder.add_patch({"apiVersion": "v1", "kind": "ConfigMap",
@@ -117,7 +118,7 @@ def _external_store(ctx: Context, folder: Folder) -> dict[str, Any]:
 def _archive(ctx: Context, folder: Folder) -> dict[str, Any]:
     """The ``persistence`` section: Kubeflow Pipelines' MySQL (a database and user of its own, made by a
     Job), or the profile's database."""
-    archive = ctx.profile.argo_workflows.archive
+    archive = ctx.profile.spec.argo_workflows.archive
     persistence: dict[str, Any] = {
         "connectionPool": {"maxIdleConns": 10, "maxOpenConns": 0, "connMaxLifetime": "0s"},
         # Kubeflow Pipelines reads status.nodes from the Workflow objects: keep them there
@@ -139,11 +140,12 @@ def _archive(ctx: Context, folder: Folder) -> dict[str, Any]:
             "passwordSecret": {"name": ARCHIVE_SECRET, "key": "password"},
         }
         return persistence
-    secret = key_pair(ctx, folder, database.credentials, ARCHIVE_SECRET,
+    login = database.credentials.pair()
+    secret = key_pair(ctx, folder, login, ARCHIVE_SECRET,
                        f"the user of the Argo Workflows archive database {database.database} at {database.host}")
-    user_key, password_key = database.credentials.keys
+    user_key, password_key = login.keys
     settings: dict[str, Any] = {
-        "host": database.host, "port": database.port, "database": database.database,
+        "host": database.host, "port": database.server_port, "database": database.database,
         "tableName": database.table_name,
         "userNameSecret": {"name": secret, "key": user_key},
         "passwordSecret": {"name": secret, "key": password_key},

@@ -1,0 +1,152 @@
+"""The platform: the fork's repository, Argo CD, the Kubeflow release and its components, how secrets reach the
+cluster, and the user's own Applications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Annotated, Any
+
+from .. import catalog
+from .common import (
+    AnyObject,
+    DnsLabel,
+    DnsSubdomain,
+    GitUrl,
+    HttpsUrl,
+    LocalPath,
+    ManifestData,
+    NonEmpty,
+    Patch,
+    RepoPath,
+    Scheduling,
+    SecretValue,
+    Wave,
+)
+from .declare import Keyed, prop, record
+
+
+@record()
+class SealedCredentials:
+    certificate: LocalPath | None = prop(
+        "the sealed-secrets controller's public certificate (kubeseal --fetch-cert); defaults to "
+        "spec.secrets.certificate", default=None)
+    type: str = prop("how Argo CD authenticates", required=True, enum=("https", "ssh"))
+    username: SecretValue | None = prop(default=None)
+    password: SecretValue | None = prop(default=None)
+    ssh_private_key: SecretValue | None = prop(default=None)
+
+
+@record(min_properties=1, max_properties=1)
+class RepoCredentials:
+    existing_secret: DnsSubdomain | None = prop("an Argo CD repository Secret you create yourself", default=None)
+    sealed: SealedCredentials | None = prop("seal the repository credentials into the tree", default=None)
+
+
+@record()
+class Repo:
+    url: GitUrl = prop("the git URL Argo CD pulls the fork from: https://, ssh:// or git@host:org/repo.git",
+                       required=True)
+    revision: str = prop("the branch, tag or commit Argo CD follows", default="main", min_length=1,
+                         pattern=r"^[^\s]+$")
+    path: RepoPath = prop("the folder of the fork that holds the generated tree ('.' is the repository root)",
+                          default=".", example="clusters/NAME")
+    private: bool = prop("the repository needs credentials", default=False)
+    credentials: RepoCredentials | None = prop(
+        "how Argo CD reads a private repository: exactly one of existingSecret or sealed", default=None)
+
+    def join(self, folder: str) -> str:
+        """A folder of the generated tree as a path from the repository root."""
+        return folder if self.path == "." else f"{self.path}/{folder}" if folder != "." else self.path
+
+
+@record()
+class SyncPolicy:
+    automated: bool = prop("sync automatically when the fork changes", default=True)
+    prune: bool = prop("delete what the fork no longer contains", default=True)
+    self_heal: bool = prop("revert changes made in the cluster", default=True)
+
+
+@record()
+class ArgoCD:
+    namespace: DnsLabel = prop("the namespace Argo CD runs in", default="argocd")
+    project: DnsSubdomain = prop("the Argo CD project of every Application", default="default")
+    manage: bool = prop("include an Application that keeps Argo CD itself in sync", default=True)
+    version: str = prop("the Argo CD release its own manifests come from", default="v3.5.1",
+                        enum=("v3.5.1", "v2.14.21"))
+    ha: bool = prop("install the high-availability variant of Argo CD", default=False)
+    sync_policy: SyncPolicy = prop("the sync policy of every Application", default_factory=SyncPolicy)
+
+
+def _components() -> Iterator[Keyed]:
+    """Every component id of any release, with its description and its options' choices (all releases')."""
+    for cid, spec in catalog.every_component().items():
+        options = {name: {"type": "string", "description": option.description,
+                          "enum": list(catalog.every_choice(cid, name))}
+                   for name, option in spec.options.items()}
+        yield Keyed(cid, spec.description, options)
+
+
+@record()
+class Component:
+    """A component of the release: the catalog says what it is; the profile says whether and how it runs."""
+
+    id: str = prop(mapping_key=True)
+    enabled: bool = prop("deploy this component", completed=True)
+    sync_wave: Wave = prop("override the Argo CD sync wave of its Application", completed=True)
+    patches: tuple[Patch, ...] = prop("kustomize patches added to the component's kustomization", default=())
+    resources: tuple[ManifestData, ...] = prop("extra manifests added to the component", default=())
+    scheduling: Scheduling = prop(default_factory=Scheduling)
+    options: Mapping[str, str] = prop(options=True, default_factory=lambda: MappingProxyType({}))
+    eks_issuer: HttpsUrl | None = prop("the EKS cluster's OIDC issuer URL (variant m2m-dex-and-eks)",
+                                       only=("oauth2-proxy",), default=None)
+    registration_flow: bool | None = prop("let new users create their own profile from the dashboard",
+                                          only=("central-dashboard",), default=None)
+    chart_version: str | None = prop("the sealed-secrets Helm chart version", only=("sealed-secrets",),
+                                     pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$", default=None)
+
+
+@record()
+class Kubeflow:
+    version: str = prop("the Kubeflow release", default=catalog.VERSIONS[0], enum=catalog.VERSIONS)
+    components: Mapping[str, Component] = prop(
+        "which components run; each defaults to what the release's upstream example enables", completed=True,
+        keys=_components, unknown_key_hint="run `argoflow-gen explain PROFILE spec.kubeflow.components` to list "
+        "the components", example="{kserve: {enabled: false}, pipelines: {mode: multi-user}}")
+
+    @property
+    def enabled(self) -> tuple[Component, ...]:
+        return tuple(c for c in self.components.values() if c.enabled)
+
+    def on(self, component_id: str) -> bool:
+        component = self.components.get(component_id)
+        return bool(component and component.enabled)
+
+
+@record()
+class Secrets:
+    certificate: LocalPath | None = prop(
+        "the sealed-secrets controller's public certificate (kubeseal --fetch-cert), for every sealed secret",
+        default=None)
+    random_secrets: str = prop(
+        "how secrets that only have to be random are made: generate (in the cluster, never in git) or sealed (by "
+        "the generator, needs certificate)", default="generate", enum=("generate", "sealed"))
+
+
+@record()
+class ExtraSource:
+    repo_url: NonEmpty = prop("a git or Helm repository URL", key="repoURL", required=True)
+    target_revision: NonEmpty = prop(required=True)
+    path: NonEmpty | None = prop(default=None)
+    chart: NonEmpty | None = prop(default=None)
+    helm: AnyObject | None = prop("an Argo CD helm source block", default=None)
+
+
+@record(description="one of your own Applications, joined to the app-of-apps", min_properties=3)
+class ExtraApplication:
+    name: DnsLabel = prop(required=True)
+    path: RepoPath | None = prop("a folder of the fork holding a kustomization or plain manifests", default=None)
+    source: Annotated[Mapping[str, Any], ExtraSource] | None = prop("a remote source", default=None)
+    namespace: DnsLabel = prop(required=True)
+    sync_wave: Wave = prop(default=10)
+    server_side_apply: bool = prop("apply with ServerSideApply=true", default=False)
