@@ -30,8 +30,7 @@ from .errors import (
     StateError,
     UpdateError,
 )
-
-__version__ = "0.1.0"
+from .version import __version__
 
 if TYPE_CHECKING:
     from .api import Rendered, render_to

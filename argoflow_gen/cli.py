@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
 from .errors import ArgoflowError
+from .version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 

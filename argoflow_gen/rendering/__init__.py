@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .. import __version__
 from ..profile import Profile, thaw
 from ..state import (
     LOCK_FILE,
@@ -18,10 +17,13 @@ from ..state import (
     sha256,
 )
 from ..tree import Tree
+from ..version import __version__
 from ..yamlio import dump
 from . import (  # noqa: F401 - they register customizers
     acme,
     argocd,
+    argoserver,
+    argosso,
     argoworkflows,
     auth,
     docs,

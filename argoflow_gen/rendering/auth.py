@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from ..profile import Profile
 from ..yamlio import dump
 from .components import customizes
 from .context import Context, ExpectedSecret
 from .model import Folder
-from .randomsecrets import RandomSecret, Value, provide, register
+from .randomsecrets import provide
+from .randomspec import RandomSecret, Value, register
+
+DexClient = TypeVar("DexClient", bound=Callable[[Profile], dict[str, Any]])
 
 CLIENT_ID = "kubeflow-oidc-authservice"
 DEX_ISSUER = "http://dex.auth.svc.cluster.local:5556/dex"
@@ -29,6 +34,19 @@ PROXY_SECRET = register("oauth2-proxy", RandomSecret(
         ("cookie-secret", Value()),
     ),
 ))
+
+
+#: The static clients other components add to Dex's config, each with the component it belongs to.
+DEX_CLIENTS: list[tuple[str, Callable[[Profile], dict[str, Any]]]] = []
+
+
+def dex_client(component_id: str) -> Callable[[DexClient], DexClient]:
+    """Register a function that gives Dex's static client for a component, when that component is enabled."""
+    def add(client: DexClient) -> DexClient:
+        DEX_CLIENTS.append((component_id, client))
+        return client
+
+    return add
 
 
 def _user_id(email: str) -> str:
@@ -66,10 +84,8 @@ def dex_config(ctx: Context) -> dict[str, Any]:
         "redirectURIs": ["/oauth2/callback"],
         "name": "Kubeflow",
     }]
-    if ctx.profile.spec.kubeflow.on("argo-workflows"):
-        from .argoworkflows import dex_static_client
-
-        config["staticClients"].append(dex_static_client(ctx.profile))
+    config["staticClients"] += [client(ctx.profile) for component_id, client in DEX_CLIENTS
+                                if ctx.profile.spec.kubeflow.on(component_id)]
     if auth.oidc:
         scheme = "https" if ctx.tls else "http"
         host = ctx.profile.spec.ingress.domain or "localhost"

@@ -71,14 +71,6 @@ class Context:
             self._lock_key.append(lockkey.load(create=self.create_lock_key))
         return self._lock_key[0]
 
-    def shared_random_fresh(self, share: str) -> bytes | None:
-        """None if every sealed copy of a shared random value can be re-used, else the one fresh value."""
-        if share not in self.shared_random:
-            from .sealed import decide_shared
-
-            self.shared_random[share] = decide_shared(self, share)
-        return self.shared_random[share]
-
     def folder(self, component_id: str) -> Folder | None:
         """The folder of an enabled component (None when the component is off)."""
         return self.folders.get(component_id)

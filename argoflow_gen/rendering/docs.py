@@ -6,6 +6,7 @@ from typing import Any
 
 from ..state import LOCK_FILE
 from ..templating import markdown_text, render_template
+from ..version import __version__
 from .acme import http01
 from .argocd import APPLICATION_HEALTH, HEALTH_CHECK_FILE, PRIVATE
 from .context import Context
@@ -62,8 +63,6 @@ def _access(ctx: Context) -> dict[str, Any]:
 
 def write(ctx: Context) -> None:
     profile = ctx.profile
-    from .. import __version__
-
     workflow = render_template("pr-diff-workflow.yaml.j2", generator_requirement=f"argoflow-gen=={__version__}",
                                repo_path=profile.spec.repo.path)
     comment_workflow = render_template("pr-comment-workflow.yaml.j2")

@@ -12,12 +12,13 @@ object store and Katib database passwords); the tree never keeps those. Two ways
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 from ..yamlio import dump
 from .context import Context
 from .model import Folder
+from .randomspec import RandomSecret
+from .sealed import seal_random
 
 JOB_ANNOTATIONS = {
     "argocd.argoproj.io/hook": "Sync",
@@ -29,33 +30,6 @@ RANDOM_LENGTH = 32
 #: What the restricted Pod Security Standard asks of a Job's container, beside running as non-root.
 RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                         "capabilities": {"drop": ["ALL"]}}
-
-
-@dataclass(frozen=True)
-class Value:
-    """How one key of a generated Secret gets its value."""
-
-    literal: str | None = None  # a fixed, public value (a client id)
-    shared: str | None = None  # a random value shared under this name by every Secret that uses it
-    copy_from: tuple[str, str, str] | None = None  # (namespace, name, key) of an earlier Secret
-
-
-@dataclass(frozen=True)
-class RandomSecret:
-    namespace: str
-    name: str
-    keys: tuple[tuple[str, Value], ...]
-    upstream_name: str  # the upstream object replaced (deleted from the build)
-    upstream_namespaced: bool = True  # False where upstream sets no namespace (the wrapper does)
-
-
-#: Every random Secret the tree can hold, with the component that holds it.
-REGISTRY: list[tuple[str, RandomSecret]] = []
-
-
-def register(component_id: str, secret: RandomSecret) -> RandomSecret:
-    REGISTRY.append((component_id, secret))
-    return secret
 
 
 def replace_upstream(folder: Folder, secret: RandomSecret, ns_wave_patch: str | None = None) -> None:
@@ -197,8 +171,6 @@ def provide(ctx: Context, folder: Folder, job_name: str, namespace: str, secrets
         for secret in secrets:
             replace_upstream(folder, secret, own_namespace if secret is secrets[0] else None)
     if ctx.profile.spec.secrets.random_secrets == "sealed":
-        from .sealed import seal_random
-
         seal_random(ctx, folder, secrets)
         return
     folder.add_text(f"{job_name}.yaml", job_text(ctx.release.job_image, job_name, namespace, tuple(secrets)))

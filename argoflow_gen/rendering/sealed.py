@@ -32,7 +32,7 @@ from ..state.gate import NotRegular, read_bounded
 from ..yamlio import dump
 from .context import Context
 from .model import Folder
-from .randomsecrets import RandomSecret
+from .randomspec import REGISTRY, RandomSecret
 
 _ALPHABET = string.ascii_letters + string.digits
 RANDOM_LENGTH = 32
@@ -252,7 +252,7 @@ def seal_random(ctx: Context, folder: Folder, secrets: list[RandomSecret]) -> No
             else:
                 values[item] = None
                 if spec.shared:
-                    fresh = ctx.shared_random_fresh(spec.shared)
+                    fresh = _shared_random_fresh(ctx, spec.shared)
                     if fresh is not None:
                         shared[item] = fresh
         manifest = sealed_manifest(ctx, f"{folder.id}/{file}", secret.namespace, secret.name, values,
@@ -260,10 +260,16 @@ def seal_random(ctx: Context, folder: Folder, secrets: list[RandomSecret]) -> No
         folder.add_manifests(file, [manifest], "Random values, sealed with the cluster's sealed-secrets certificate.")
 
 
-def decide_shared(ctx: Context, share: str) -> bytes | None:
-    """Re-use a shared random value only if every enabled Secret holding it can re-use its ciphertext."""
-    from .randomsecrets import REGISTRY
+def _shared_random_fresh(ctx: Context, share: str) -> bytes | None:
+    """None if every sealed copy of a shared random value can be re-used, else the one fresh value (decided once
+    per render)."""
+    if share not in ctx.shared_random:
+        ctx.shared_random[share] = _decide_shared(ctx, share)
+    return ctx.shared_random[share]
 
+
+def _decide_shared(ctx: Context, share: str) -> bytes | None:
+    """Re-use a shared random value only if every enabled Secret holding it can re-use its ciphertext."""
     if ctx.rotate_secrets:
         return _random()
     fingerprint = _public_key(ctx, None)[1] if ctx.read_secrets else None

@@ -6,7 +6,8 @@ from __future__ import annotations
 from .components import customizes
 from .context import Context
 from .model import Folder
-from .randomsecrets import RandomSecret, Value, provide, register
+from .randomsecrets import provide
+from .randomspec import RandomSecret, Value, register
 
 OBJECT_STORE = register("pipelines", RandomSecret(
     namespace="kubeflow", name="mlpipeline-minio-artifact", upstream_name="mlpipeline-minio-artifact",

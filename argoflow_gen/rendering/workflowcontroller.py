@@ -1,7 +1,7 @@
 """Argo Workflows, the controller's side: what configures the workflow-controller that Kubeflow Pipelines
 installs (never a second one), written into the ``pipelines/`` folder: ``workflow-controller-configmap``
 (``sso``, ``persistence``, ``metricsConfig``, ``artifactRepository``), the workflow archive's database, and the
-object store shared with Kubeflow Pipelines. The server's side is in ``argoworkflows.py``.
+object store shared with Kubeflow Pipelines. The server's side is in ``argoserver``, single sign-on in ``argosso``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..yamlio import dump
+from .argosso import sso_config
 from .argoworkflows import (
     ARCHIVE_DATABASE,
     ARCHIVE_DB,
@@ -24,7 +25,6 @@ from .argoworkflows import (
     metrics_annotations,
     metrics_exposed,
     secret_key_ref,
-    sso_config,
 )
 from .components import customizes
 from .context import Context
