@@ -149,7 +149,7 @@ def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None, 
     """
     from .loader import explain as explain_rows
     from .loader import resolve
-    from .yamlio import dump_inline
+    from .yamlemit import dump_inline
 
     if key is None and len(profiles) > 1 and _KEY.fullmatch(profiles[-1]) and not Path(profiles[-1]).exists():
         profiles, key = profiles[:-1], profiles[-1]

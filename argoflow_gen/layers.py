@@ -17,12 +17,50 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Issue, ProfileError
-from .yamlio import Document, JsonPath, decode, format_path, load, parse_value
+from .yamlio import Document, JsonPath, format_path, load
 
 PRESET_PREFIX = "preset:"
 API_VERSION = "argoflow-gen/v1alpha1"
 KIND = "Profile"
 MAX_LAYERS = 64
+
+#: The largest profile file read. It is stated in the README.
+MAX_FILE_BYTES = 1024 * 1024
+
+
+def _error(file: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> ProfileError:
+    return ProfileError([Issue(message, file=file, line=line, column=column, hint=hint)])
+
+
+def decode(raw: bytes, file: str) -> str:
+    """Bytes to text: UTF-8 only, and no larger than MAX_FILE_BYTES."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise _error(
+            file,
+            f"file is {len(raw)} bytes, over the limit of {MAX_FILE_BYTES} bytes",
+            1,
+            1,
+            "a profile is a small configuration file; split it into layers with `extends`",
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise _error(
+            file, f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", line, column,
+            "save the file as UTF-8",
+        ) from None
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set`` value: YAML, as a plain value (no positions). Invalid YAML is taken as a string."""
+    try:
+        document = load(text, "--set")
+    except ProfileError:
+        return text
+    return document.data
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ textual (``git merge-file``), which writes the standard conflict markers.
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .process import run
+from .yamlio import dump_commented, load_all_commented
 
 _LITERAL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*=")
 MERGE_KEYS = ("name", "path", "containerPort", "mountPath", "key", "ip", "type", "topologyKey", "devicePath")
@@ -32,16 +32,6 @@ class Merged:
 
 class _Conflict(Exception):
     pass
-
-
-def _yaml() -> Any:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=2, offset=0)
-    return yaml
 
 
 def _plain(value: Any) -> Any:
@@ -176,11 +166,10 @@ def _position_after(theirs: list[Any], item: Any, result: list[Any], ident: Call
 
 def merge_yaml(base: str, ours: str, theirs: str) -> str:
     """A structural merge; raises _Conflict when both sides changed the same value differently."""
-    yaml = _yaml()
     try:
-        base_docs = [d for d in yaml.load_all(base) if d is not None]
-        ours_docs = [d for d in yaml.load_all(ours) if d is not None]
-        theirs_docs = [d for d in _yaml().load_all(theirs) if d is not None]
+        base_docs = load_all_commented(base)
+        ours_docs = load_all_commented(ours)
+        theirs_docs = load_all_commented(theirs)
     except Exception as exc:
         raise _Conflict from exc
     base_by = {_identity(d, i): d for i, d in enumerate(base_docs)}
@@ -200,15 +189,10 @@ def merge_yaml(base: str, ours: str, theirs: str) -> str:
     for identity, document in theirs_by.items():
         if identity not in ours_ids and identity not in base_by:
             out.append(document)
-    stream = io.StringIO()
     head = _leading_comment(ours)
     if not out:
         raise _Conflict
-    if len(out) == 1:
-        yaml.dump(out[0], stream)
-    else:
-        yaml.dump_all(out, stream)
-    text = stream.getvalue()
+    text = dump_commented(out)
     # the generator's header comment (it names the release) replaces the one the fork had
     if head and text.startswith(head):
         text = text[len(head):]

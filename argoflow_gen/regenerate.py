@@ -223,8 +223,9 @@ class Status:
 def load_record(directory: Path) -> Profile:
     """The resolved profile a fork records (``.argoflow-gen/profile.yaml``), read as hostile input: bounded,
     a regular file, and never a layer that pulls in other files (a resolved profile has no ``extends``)."""
+    from .layers import MAX_FILE_BYTES
     from .state.gate import NotRegular
-    from .yamlio import MAX_FILE_BYTES, load
+    from .yamlio import load
 
     path = directory / PROFILE_RECORD
     require_state_folder(directory)

@@ -6,7 +6,7 @@ import functools
 import re
 from typing import Any
 
-from .yamlio import indented
+from .yamlemit import indented
 
 
 def _yaml(value: Any, indent: int = 0) -> str:

@@ -1,23 +1,26 @@
-"""The one module that reads and writes YAML.
+"""The one module that imports ruamel.yaml: every YAML the generator reads goes through it.
 
-Reading uses ruamel.yaml's round-trip loader, because it keeps the line and column of every key and
-value; the result is plain Python data plus a position map. Writing uses a small emitter of our own: it
-is deterministic, fast, and quotes every scalar that any YAML 1.1 or 1.2 reader could take for anything
-but a string.
+- ``load``: a profile layer, with ruamel.yaml's round-trip loader, because it keeps the line and column of
+  every key and value; the result is plain Python data plus a position map, every failure a located error.
+- ``load_all_plain``: megabytes of built manifests, fast (ruamel's C parser), without positions.
+- ``load_strings``: a state file the generator wrote, read as untrusted input (strings only, bounded).
+- ``load_all_commented`` / ``dump_commented``: a user's file edited in place, its comments and quotes kept.
+
+Writing YAML the generator makes is ``yamlemit``'s (an emitter of our own).
 """
 
 from __future__ import annotations
 
-import functools
+import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Issue, ProfileError
+from .yamlemit import double_quoted
 
-#: Limits on what a profile file may be. They are stated in the README.
-MAX_FILE_BYTES = 1024 * 1024
+#: Limits on what a YAML document may be. They are stated in the README.
 MAX_NODES = 100_000
 MAX_DEPTH = 40
 
@@ -34,7 +37,7 @@ def format_path(path: JsonPath) -> str:
         elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part):
             text += f".{part}" if text else part
         else:
-            text += f"[{_double_quoted(part)}]"
+            text += f"[{double_quoted(part)}]"
     return text
 
 
@@ -67,28 +70,6 @@ def nearest(path: JsonPath, values: Mapping[JsonPath, Position], keys: Mapping[J
 
 def _error(file: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> ProfileError:
     return ProfileError([Issue(message, file=file, line=line, column=column, hint=hint)])
-
-
-def decode(raw: bytes, file: str) -> str:
-    """Bytes to text: UTF-8 only, and no larger than MAX_FILE_BYTES."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise _error(
-            file,
-            f"file is {len(raw)} bytes, over the limit of {MAX_FILE_BYTES} bytes",
-            1,
-            1,
-            "a profile is a small configuration file; split it into layers with `extends`",
-        )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise _error(
-            file, f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", line, column,
-            "save the file as UTF-8",
-        ) from None
 
 
 def _loader() -> Any:
@@ -254,177 +235,15 @@ class _Converter:
         raise _error(self.file, f"unsupported YAML value {node!r}", line, column)
 
 
-# --------------------------------------------------------------------------------------------- writing
-
-_BOOL_NULL = re.compile(
-    r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-    r"|~|null|Null|NULL|=|<<)"
-)
-_NUMBERISH = re.compile(
-    r"[-+]?(?:\.?[0-9][0-9_]*(?:[.:][0-9_]*)*(?:[eE][-+]?[0-9]+)?|0[xXoObB][0-9a-fA-F_]+"
-    r"|\.(?:inf|Inf|INF|nan|NaN|NAN))"
-)
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
-_PLAIN = re.compile(r"[A-Za-z0-9_/.$(][A-Za-z0-9_/.@+~=:$(){}*%,?#&' -]*")
-_NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\\\\\"]")
-_BLOCK_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    named = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
-    if char in named:
-        return named[char]
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def _double_quoted(text: str) -> str:
-    return '"' + _NEEDS_ESCAPE.sub(lambda match: _escape(match.group(0)), text) + '"'
-
-
-@functools.lru_cache(maxsize=8192)
-def scalar(text: str) -> str:
-    """A string as a one-line YAML scalar that every reader takes back as exactly this string."""
-    if (
-        _PLAIN.fullmatch(text)
-        and not _BOOL_NULL.fullmatch(text)
-        and not _NUMBERISH.fullmatch(text)
-        and not _TIMESTAMP.match(text)
-        and not text.endswith((":", " "))
-        and ": " not in text
-        and " #" not in text
-    ):
-        return text
-    return _double_quoted(text)
-
-
-def _key(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"mapping keys must be strings, got {value!r}")
-    return scalar(value)
-
-
-def _atom(value: Any) -> str | None:
-    """The one-line form of a scalar or an empty collection; None for anything that needs a block."""
-    kind = type(value)
-    if kind is str:  # the common cases first: this runs for every value written
-        return None if "\n" in value and not _BLOCK_UNSAFE.search(value) else scalar(value)
-    if kind is dict or kind is list:
-        return None if value else ("{}" if kind is dict else "[]")
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value:
-            return ".nan"
-        if value in (float("inf"), float("-inf")):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(value)
-        if "e" in text and "." not in text:  # YAML 1.1 floats need a dot: 1e+16 -> 1.0e+16
-            mantissa, _, exponent = text.partition("e")
-            text = f"{mantissa}.0e{exponent if exponent[0] in '+-' else '+' + exponent}"
-        return text
-    if isinstance(value, str):
-        return None if "\n" in value and not _BLOCK_UNSAFE.search(value) else scalar(value)
-    if isinstance(value, Mapping) and not value:
-        return "{}"
-    if isinstance(value, (list, tuple)) and not value:
-        return "[]"
-    return None
-
-
-def _block_scalar(text: str, indent: int) -> Iterator[str]:
-    if text.endswith("\n\n") or text == "\n":
-        chomp = "+"
-    elif text.endswith("\n"):
-        chomp = ""
-    else:
-        chomp = "-"
-    indicator = "2" if text[:1] in (" ", "\n") else ""
-    yield f"|{indicator}{chomp}"
-    body = text[:-1] if text.endswith("\n") else text
-    pad = " " * indent
-    for line in body.split("\n"):
-        yield f"{pad}{line}" if line else ""
-
-
-def _emit(value: Any, indent: int, lines: list[str], prefix: str) -> None:
-    """Append the lines of ``value``; ``prefix`` is what already stands before it on its first line."""
-    atom = _atom(value)
-    if atom is not None:
-        lines.append(f"{prefix}{atom}")
-        return
-    pad = " " * indent
-    if isinstance(value, str):
-        block = list(_block_scalar(value, indent if prefix.strip() else indent + 2))
-        lines.append(f"{prefix}{block[0]}")
-        lines.extend(block[1:])
-        return
-    if isinstance(value, Mapping):
-        first = True
-        for key, item in value.items():
-            head = (prefix if first else pad) + f"{_key(key)}:"
-            first = False
-            item_atom = _atom(item)
-            if item_atom is not None:
-                lines.append(f"{head} {item_atom}")
-            elif isinstance(item, str):
-                block = list(_block_scalar(item, indent + 2))
-                lines.append(f"{head} {block[0]}")
-                lines.extend(block[1:])
-            elif isinstance(item, Mapping):
-                lines.append(head)
-                _emit(item, indent + 2, lines, " " * (indent + 2))
-            else:
-                lines.append(head)
-                _emit(item, indent, lines, pad)
-        return
-    if isinstance(value, (list, tuple)):
-        first = True
-        for item in value:
-            head = (prefix if first else pad) + "- "
-            first = False
-            _emit(item, indent + 2, lines, head)
-        return
-    raise TypeError(f"cannot write {type(value).__name__} as YAML")
-
-
-def dump(value: Any) -> str:
-    """One YAML document (no ``---``), ending in a newline."""
-    lines: list[str] = []
-    _emit(value, 0, lines, "")
-    return "\n".join(lines) + "\n"
-
-
-def dump_all(documents: list[Any]) -> str:
-    """Several documents separated by ``---``."""
-    return "---\n".join(dump(document) for document in documents)
-
-
-def indented(value: Any, indent: int) -> str:
-    """``value`` as the YAML that follows a key in a Jinja template: `` scalar`` on the same line, or a
-    block on the next lines, indented by ``indent``. Templates write ``key:{{ value | yaml(2) }}``."""
-    atom = _atom(value)
-    if atom is not None:
-        return " " + atom
-    lines: list[str] = []
-    if isinstance(value, str):
-        block = list(_block_scalar(value, indent))
-        return " " + "\n".join(block)
-    _emit(value, indent, lines, " " * indent)
-    return "\n" + "\n".join(lines)
+class InvalidYaml(ValueError):
+    """A text that is not YAML (ruamel.yaml's message)."""
 
 
 def load_all_plain(text: str) -> list[Any]:
     """Every document of a YAML stream as plain data, fast (ruamel's C parser), without positions.
 
     For reading megabytes of built manifests; profiles go through ``load``. Timestamps stay strings.
-    Raises ``ruamel.yaml.error.YAMLError`` on invalid YAML.
+    Raises ``InvalidYaml`` on invalid YAML.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
@@ -445,32 +264,43 @@ def load_all_plain(text: str) -> list[Any]:
         reader.Constructor = _Constructor
         try:
             return [document for document in reader.load_all(text) if document is not None]
-        except YAMLError:
+        except YAMLError as exc:
             if pure:
-                raise
+                raise InvalidYaml(str(exc)) from None
     raise AssertionError("unreachable")
 
 
-def dump_inline(value: Any) -> str:
-    """A value on one line, for listings (flow style)."""
-    if isinstance(value, str):
-        text = scalar(value)
-        return text if not any(c in text for c in ",[]{}") or text.startswith('"') else _double_quoted(value)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{scalar(str(k))}: {dump_inline(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(dump_inline(item) for item in value) + "]"
-    atom = _atom(value)
-    return atom if atom is not None else str(value)
+def _roundtrip() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=2, offset=0)
+    return yaml
 
 
-def parse_value(text: str) -> Any:
-    """A ``--set`` value: YAML, as a plain value (no positions). Invalid YAML is taken as a string."""
+def load_all_commented(text: str) -> list[Any]:
+    """Every non-empty document of a user's file as ruamel's round-trip objects: dicts and lists that keep
+    their comments and quotes, to edit in place and write back with ``dump_commented``. Raises ``InvalidYaml``."""
+    from ruamel.yaml.error import YAMLError
+
     try:
-        document = load(text, "--set")
-    except ProfileError:
-        return text
-    return document.data
+        return [document for document in _roundtrip().load_all(text) if document is not None]
+    except YAMLError as exc:
+        raise InvalidYaml(str(exc)) from None
+
+
+def dump_commented(documents: list[Any]) -> str:
+    """Documents from ``load_all_commented`` (edited) as text, with their comments, quotes and a 2-space indent;
+    one document is written without a ``---``."""
+    stream = io.StringIO()
+    if len(documents) == 1:
+        _roundtrip().dump(documents[0], stream)
+    else:
+        _roundtrip().dump_all(documents, stream)
+    return stream.getvalue()
+
 
 
 def load_strings(text: str, file: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Any:

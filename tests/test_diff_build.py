@@ -23,7 +23,7 @@ from argoflow_gen.diff import (
     profile_pair,
 )
 from argoflow_gen.diff.command import diff_command
-from argoflow_gen.diff.remote import RefusedRemote, Remote, parse_remote
+from argoflow_gen.diff.remoteref import RefusedRemote, Remote, parse_remote
 from argoflow_gen.errors import DiffError
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render

@@ -20,7 +20,7 @@ from argoflow_gen import ProfileError, load_profile, render
 from argoflow_gen.catalog import VERSIONS, release
 from argoflow_gen.schema import profile_schema
 from argoflow_gen.templating import markdown_text
-from argoflow_gen.yamlio import dump
+from argoflow_gen.yamlemit import dump
 
 from .conftest import SCHEMAS, Kustomize, load_yaml_documents
 

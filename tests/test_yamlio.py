@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from argoflow_gen import yamlio
+from argoflow_gen import yamlemit
 
 AWKWARD = ["{{ x }}", "{% if x %}", "a: b", "a #b", "#x", "'q'", '"q"', "\\", "*a", "&a", "!x", "%x", "@x", "`x",
            "yes", "on", "no", "off", "y", "~", "null", "1.10", "0x1f", "0o17", "1:20", "1e3", ".inf", "2020-01-01",
@@ -32,20 +32,20 @@ def _readers() -> list[Any]:
 @settings(max_examples=600, suppress_health_check=list(HealthCheck), deadline=None)
 @given(documents)
 def test_dump_round_trips_through_yaml_1_1_and_1_2(document: Any) -> None:
-    written = yamlio.dump(document)
+    written = yamlemit.dump(document)
     for reader in _readers():
         assert reader.load(written) == document, written
 
 
 @pytest.mark.parametrize("value", AWKWARD)
 def test_awkward_strings_stay_strings(value: str) -> None:
-    written = yamlio.dump({"key": value, "list": [value]})
+    written = yamlemit.dump({"key": value, "list": [value]})
     for reader in _readers():
         assert reader.load(written) == {"key": value, "list": [value]}
 
 
 def test_layout_is_kustomize_style() -> None:
-    assert yamlio.dump({"resources": ["a", "b"], "m": {"k": [{"name": "x", "v": 1}]}, "e": {}, "l": []}) == (
+    assert yamlemit.dump({"resources": ["a", "b"], "m": {"k": [{"name": "x", "v": 1}]}, "e": {}, "l": []}) == (
         "resources:\n- a\n- b\nm:\n  k:\n  - name: x\n    v: 1\ne: {}\nl: []\n"
     )
-    assert yamlio.dump({"s": "line one\nline two\n"}) == "s: |\n  line one\n  line two\n"
+    assert yamlemit.dump({"s": "line one\nline two\n"}) == "s: |\n  line one\n  line two\n"

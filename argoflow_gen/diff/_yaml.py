@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..yamlio import InvalidYaml, load_all_plain
+
 #: Files of a pull request are hostile: aliases that multiply (a "billion laughs") would make every later
 #: comparison walk billions of values. A text with anchors or aliases is counted as it expands.
 MAX_VALUES = 2_000_000
@@ -23,13 +25,9 @@ class YamlError(ValueError):
 def load_all(text: str) -> list[Any]:
     """Every non-empty document of ``text`` as plain data. Raises ``YamlError`` if it is not YAML, or if its
     aliases expand it past MAX_VALUES values."""
-    from ruamel.yaml.error import YAMLError
-
-    from ..yamlio import load_all_plain
-
     try:
         documents = load_all_plain(text)
-    except YAMLError as exc:
+    except InvalidYaml as exc:
         raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
     except (RecursionError, ValueError, TypeError) as exc:
         raise YamlError(f"{type(exc).__name__}: {exc}") from None

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import DiffError
 from . import _yaml
-from .remote import KUSTOMIZATION_FILES, RefusedRemote, looks_remote, parse_remote
+from .remoteref import KUSTOMIZATION_FILES, RefusedRemote, looks_remote, parse_remote
 
 #: Fields whose string items are paths or remote references (or, for generators and the like, inline YAML).
 _LISTS = ("resources", "components", "bases", "crds", "configurations", "generators", "transformers",

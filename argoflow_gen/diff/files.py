@@ -19,7 +19,7 @@ from . import _yaml
 from .apps import applications, owner
 from .fields import equal
 from .model import Diff, FileChange, Masked
-from .remote import KUSTOMIZATION_FILES
+from .remoteref import KUSTOMIZATION_FILES
 from .resources import mask
 from .show import dump_value
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..state import PROFILE_RECORD
-from ..yamlio import dump_inline, format_path
+from ..yamlemit import dump_inline
+from ..yamlio import format_path
 from . import _yaml
 
 #: Keys whose values are not shown, only that they changed.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..yamlio import dump, dump_inline
+from ..yamlemit import dump, dump_inline
 from .model import Masked
 
 

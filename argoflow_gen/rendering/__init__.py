@@ -18,7 +18,7 @@ from ..state import (
 )
 from ..tree import Tree
 from ..version import __version__
-from ..yamlio import dump
+from ..yamlemit import dump
 from . import (  # noqa: F401 - they register customizers
     acme,
     argocd,

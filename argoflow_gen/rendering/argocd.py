@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..yamlio import dump
+from ..yamlemit import dump
 from .context import Context, ExpectedSecret
 
 BASE = "argocd/base"

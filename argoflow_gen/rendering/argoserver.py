@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..templating import render_template
-from ..yamlio import dump
+from ..yamlemit import dump
 from .applications import sync_policy
 from .argosso import SERVER_SIDE, sso_accounts
 from .argoworkflows import (

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..profile import Profile
-from ..yamlio import dump
+from ..yamlemit import dump
 from .components import customizes
 from .context import Context, ExpectedSecret
 from .model import Folder

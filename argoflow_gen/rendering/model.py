@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..yamlio import dump
+from ..yamlemit import dump
 
 
 @dataclass

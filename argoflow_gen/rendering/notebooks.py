@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from ..profile import thaw
-from ..yamlio import dump
+from ..yamlemit import dump
 from .components import customizes
 from .context import Context
 from .model import Folder

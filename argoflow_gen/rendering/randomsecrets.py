@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from ..yamlio import dump
+from ..yamlemit import dump
 from .context import Context
 from .model import Folder
 from .randomspec import RandomSecret

@@ -29,7 +29,7 @@ from ..errors import SecretError, StateError
 from ..profile import LocalFile, SecretValue
 from ..state import SealedEntry, sha256
 from ..state.gate import NotRegular, read_bounded
-from ..yamlio import dump
+from ..yamlemit import dump
 from .context import Context
 from .model import Folder
 from .randomspec import REGISTRY, RandomSecret

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..yamlio import dump
+from ..yamlemit import dump
 from .argosso import sso_config
 from .argoworkflows import (
     ARCHIVE_DATABASE,

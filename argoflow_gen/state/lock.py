@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import StateError
-from ..yamlio import dump, load_strings
+from ..yamlemit import dump
+from ..yamlio import load_strings
 from .gate import check_relative
 
 HEADER = "# Written by argoflow-gen at every render; do not edit. `argoflow-gen status` reads it.\n"
