@@ -15,6 +15,7 @@ from .errors import (
     RenderError,
     SecretError,
     UpdateError,
+    VerifyError,
 )
 
 __version__ = "0.1.0"
@@ -63,6 +64,7 @@ __all__ = [
     "SecretError",
     "Tree",
     "UpdateError",
+    "VerifyError",
     "__version__",
     "diff_resources",
     "diff_trees",

@@ -85,6 +85,10 @@ class UpdateError(InputError):
     """An update of a fork was refused."""
 
 
+class VerifyError(InputError):
+    """A cluster could not be verified: no kubeconfig, no connection, a build that fails (exit code 2)."""
+
+
 class DifferencesFound(ArgoflowError):
     """Not a failure: ``--check`` and ``diff`` found differences (exit code 1)."""
 

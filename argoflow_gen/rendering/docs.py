@@ -11,7 +11,8 @@ from .context import Context, ExpectedSecret
 
 
 def _commands(secret: ExpectedSecret) -> tuple[str, str]:
-    """How to create the Secret directly, and how to commit it sealed instead (kubeseal)."""
+    """How to create the Secret directly (its namespace first: no Application has created it yet), and how to
+    commit it sealed instead (kubeseal)."""
     name = shlex.quote(secret.name)
     if secret.type == "kubernetes.io/tls":
         create = f"kubectl create secret tls {name} -n {secret.namespace} --cert=tls.crt --key=tls.key"
@@ -22,7 +23,8 @@ def _commands(secret: ExpectedSecret) -> tuple[str, str]:
     render = f"{create} --dry-run=client -o yaml"
     for label, value in secret.labels:
         render += f" | kubectl label --local -f - -o yaml {label}={value}"
-    plain = f"{render} | kubectl apply -f -"
+    namespace = f"kubectl create namespace {secret.namespace} --dry-run=client -o yaml | kubectl apply -f -"
+    plain = f"{namespace}\n{render} | kubectl apply -f -"
     sealed = f"{render} | kubeseal -o yaml > {secret.name}.sealed.yaml"
     return plain, sealed
 
