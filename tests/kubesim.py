@@ -74,7 +74,7 @@ class ArgoCD:
 
     def sync_plan(self, plan: Plan, report: Report | None = None) -> Report:
         report = report or Report()
-        for _key, group in itertools.groupby(plan.syncs, key=lambda sync: (sync is not plan.syncs[0], sync.wave)):
+        for _key, group in itertools.groupby(plan.syncs, key=lambda sync: (sync.stage, sync.wave)):
             self._sync_wave(list(group), report)
         return report
 

@@ -82,9 +82,12 @@ def offline_git(folder: Path) -> Iterator[Path]:
     """git reads the bundled upstream repositories instead of the network (kustomize-offline's config)."""
     config = folder / "offline.gitconfig"
     if not config.exists():
+        folder.mkdir(parents=True, exist_ok=True)
         text = subprocess.run([str(KUSTOMIZE_OFFLINE), "--gitconfig"], capture_output=True, text=True,
                               check=True).stdout
-        config.write_text(text, encoding="utf-8")
+        temporary = config.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, config)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GIT_CONFIG_GLOBAL", str(config))
         patch.setenv("GIT_CONFIG_NOSYSTEM", "1")

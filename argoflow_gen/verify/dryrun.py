@@ -43,6 +43,7 @@ class _Walk:
     created_namespaces: dict[str, _Source] = field(default_factory=dict)
     created_kinds: dict[tuple[str, str, str], _Source] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    deferred: dict[tuple[str, int, str], list[str]] = field(default_factory=dict)  # (app, wave, said) -> kinds
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("objects", "accepted", "substituted", "deferred", "refused"), 0))
 
@@ -77,6 +78,10 @@ def dry_run(client: Client, plan: Plan) -> tuple[list[Finding], Counts]:
             walk.counts["objects"] += 1
             _judge(walk, item, sync.namespace, position)
             position += 1
+    for (application, wave, said), kinds in walk.deferred.items():
+        listed = ", ".join(f"{kinds.count(kind)} {kind}" for kind in sorted(set(kinds)))
+        walk.findings.append(Finding("dry-run", "note", f"{len(kinds)} object(s) not judged ({listed}): their CRD is "
+                                     f"created by {said}", application, wave))
     return walk.findings, Counts(**walk.counts)
 
 
@@ -93,7 +98,7 @@ def _judge(walk: _Walk, item: Item, destination: str, position: int) -> None:
         source = walk.created_kinds.get((group, version, item.kind))
         if source is not None and source.index < position:
             walk.counts["deferred"] += 1
-            walk.findings.append(_finding(item, "note", f"not judged: its CRD is created by {source.said()}"))
+            walk.deferred.setdefault((item.application, item.wave, source.said()), []).append(item.kind)
         elif source is not None:
             walk.counts["refused"] += 1
             walk.findings.append(_finding(item, "problem", f"its CRD is created only by {source.said()}, after it",
@@ -115,6 +120,11 @@ def _judge(walk: _Walk, item: Item, destination: str, position: int) -> None:
         _substitute(walk, item, namespace, source)
         return
     outcome = apply_item(walk.client, walk.resources, item, destination, dry_run=True)
+    if outcome.refused and outcome.reason == "Invalid" and item.option("Force"):
+        walk.counts["accepted"] += 1
+        walk.findings.append(_finding(item, "note", f"Argo CD will delete and re-create it (Force=true): the server "
+                                      f"refuses the change in place: {outcome.message}"))
+        return
     _count(walk, item, outcome.refused, outcome.message)
 
 

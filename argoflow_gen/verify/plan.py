@@ -1,14 +1,17 @@
 """The order in which Argo CD would apply a built tree: one sync per Application, in sync-wave order.
 
-The app-of-apps syncs first (it creates the Applications); then the Applications sync wave by wave, lowest
-first (the Application health check makes a wave wait for the one before), by name within a wave. Inside
-one sync, Argo CD (gitops-engine) orders resources by phase (PreSync hooks, Sync, PostSync hooks), then by
-the resource's own ``argocd.argoproj.io/sync-wave``, then by kind in the order Helm installs, then by name;
-kinds outside that list come last, ordered by name alone.
+Argo CD's own install comes first (the Application whose build defines the Application CRD: the fork's
+README applies that folder by hand before anything else), then the app-of-apps (it creates the
+Applications), then the Applications wave by wave, lowest first (the Application health check makes a wave
+wait for the one before), by name within a wave. Inside one sync, Argo CD (gitops-engine) orders resources
+by phase (PreSync hooks, Sync, PostSync hooks), then by the resource's own ``argocd.argoproj.io/sync-wave``,
+then by kind in the order Helm installs, then by name; kinds outside that list come last, ordered by name
+alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +84,7 @@ class Sync:
     namespace: str
     options: frozenset[str]
     items: tuple[Item, ...]
+    stage: int = 2  # 0: Argo CD's own install, 1: the app-of-apps, 2: the Applications, by wave
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,11 @@ def _items(name: str, wave: int, options: Sequence[str], manifests: Sequence[Map
     return items
 
 
+def _installs_argocd(manifests: Sequence[Mapping[str, Any]]) -> bool:
+    return any(obj.get("kind") == "CustomResourceDefinition"
+               and (obj.get("metadata") or {}).get("name") == "applications.argoproj.io" for obj in manifests)
+
+
 def sync_of(application: str, wave: int, namespace: str, options: Sequence[str],
             manifests: Sequence[Mapping[str, Any]]) -> Sync:
     """One Application's sync of ``manifests``, ordered as Argo CD orders them."""
@@ -168,7 +177,7 @@ def plan(tree: Mapping[str, str], built: Built, extra: Mapping[str, Sequence[Map
     """Every sync of a built tree, in the order Argo CD runs them. ``extra`` adds manifests built another way
     (a Helm chart source, built with ``helm template``), by Application name."""
     manifests = {**built.manifests, **(extra or {})}
-    syncs = []
+    syncs: list[Sync] = []
     for app in applications(tree).values():
         if app.name not in manifests:
             continue
@@ -176,10 +185,10 @@ def plan(tree: Mapping[str, str], built: Built, extra: Mapping[str, Sequence[Map
         metadata = document.get("metadata") or {}
         spec = document.get("spec") or {}
         options = _options((spec.get("syncPolicy") or {}).get("syncOptions"))
-        root = "/" not in app.file  # the app-of-apps: applied by hand, before every wave
         wave = _int((metadata.get("annotations") or {}).get(SYNC_WAVE))
-        syncs.append((0 if root else 1, wave, app.name,
-                      sync_of(app.name, wave, app.namespace, options, manifests[app.name])))
-    syncs.sort(key=lambda entry: entry[:3])
+        rank = 0 if _installs_argocd(manifests[app.name]) else 1 if "/" not in app.file else 2
+        sync = sync_of(app.name, wave, app.namespace, options, manifests[app.name])
+        syncs.append(dataclasses.replace(sync, stage=rank))
+    syncs.sort(key=lambda sync: (sync.stage, sync.wave, sync.application))
     not_built = tuple(entry for entry in built.not_built if entry.application not in manifests)
-    return Plan(tuple(entry[3] for entry in syncs), not_built)
+    return Plan(tuple(syncs), not_built)

@@ -85,8 +85,8 @@ def ordered(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 def _summary(report: Report) -> str:
     counts = report.counts
     return (f"{counts.objects} objects of {report.applications} Applications: {counts.accepted} accepted by the "
-            f"server's dry run, {counts.substituted} judged in namespace default (theirs is created by an earlier "
-            f"wave), {counts.deferred} left for their CRD's wave, {counts.refused} refused")
+            f"server's dry run ({counts.substituted} of them judged in namespace default, theirs being created by "
+            f"an earlier wave), {counts.deferred} left for the wave that creates their CRD, {counts.refused} refused")
 
 
 def _verdict(report: Report) -> str:

@@ -110,6 +110,7 @@ def apply_item(client: Client, resources: Resources, item: Item, destination: st
         outcome = _client_side(client, resource, item, obj, path, dry_run)
     if outcome.refused and outcome.reason == "Invalid" and item.option("Force") and not dry_run:
         _delete(client, path, dry_run)
+        obj["metadata"].pop("resourceVersion", None)
         return _outcome(item, client.request("POST", resource.collection(namespace), obj,
                                              query=_query(item, dry_run)), "recreated")
     return outcome
