@@ -85,6 +85,7 @@ def _certificates(folder: Path) -> None:
             .sign(ca_key, hashes.SHA256()))
     sa_key = ec.generate_private_key(ec.SECP256R1())
     (folder / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "ca.key").write_bytes(pem_key(ca_key))  # tests sign client certificates with it
     (folder / "tls.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     (folder / "tls.key").write_bytes(pem_key(key))
     (folder / "sa.key").write_bytes(pem_key(sa_key))
