@@ -34,8 +34,13 @@ def _cache() -> Path:
     return Path(base) / "argoflow-gen" / "tools"
 
 
+def find_helm() -> Path | None:
+    helm = os.environ.get("ARGOFLOW_GEN_HELM") or str(_cache() / "helm-v3.19.5" / "helm")
+    return Path(helm) if os.access(helm, os.X_OK) else None
+
+
 def find_binaries() -> tuple[Path, Path] | str:
-    """(kube-apiserver, etcd), or why they are missing."""
+    """(kube-apiserver, etcd), or why they (or helm, which builds Helm-sourced Applications) are missing."""
     apiserver = os.environ.get("ARGOFLOW_GEN_KUBE_APISERVER") or str(
         _cache() / f"kube-apiserver-v{KUBE_VERSION}" / "kube-apiserver")
     etcd = os.environ.get("ARGOFLOW_GEN_ETCD")
@@ -46,6 +51,8 @@ def find_binaries() -> tuple[Path, Path] | str:
         if not path or not os.access(path, os.X_OK):
             return (f"{name} not found ({path or 'no ARGOFLOW_GEN_ETCD'}): run scripts/test-tools "
                     "and export what `scripts/test-tools --print-env` prints")
+    if find_helm() is None:
+        return "helm not found (no ARGOFLOW_GEN_HELM): run scripts/test-tools"
     return Path(apiserver), Path(etcd)
 
 

@@ -113,3 +113,21 @@ def test_a_client_certificate_authenticates(kube_server: Server, tmp_path: Path)
     assert review.ok, review.message
     assert review.body["status"]["userInfo"]["username"] == "ada"
     assert "system:masters" in review.body["status"]["userInfo"]["groups"]
+
+
+@pytest.mark.apiserver
+def test_the_certificate_is_checked_against_tls_server_name(kube_server: Server, tmp_path: Path) -> None:
+    from .kubeserver import TOKEN
+
+    def config(name: str) -> Path:
+        cluster = _cluster(kube_server).replace("certificate-authority-data", f"tls-server-name: {name}, "
+                                                "certificate-authority-data")
+        return _write(tmp_path / f"config-{name}", "current-context: test\n" + cluster +
+                      f"users: [{{name: u, user: {{token: {TOKEN}}}}}]\n"
+                      "contexts: [{name: test, context: {cluster: test, user: u}}]\n")
+
+    with Client(load_credentials(config("localhost"))) as client:
+        assert client.version()["gitVersion"] == "v1.34.4"
+    with Client(load_credentials(config("api.example.com"))) as client, \
+            pytest.raises(VerifyError, match=r"cannot reach the API server .*certificate verify failed"):
+        client.version()

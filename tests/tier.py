@@ -28,6 +28,7 @@ from argoflow_gen.rendering import render
 from argoflow_gen.verify.plan import Plan, plan
 
 from .conftest import ROOT, SHARED, load_yaml_documents
+from .kubeserver import find_helm
 
 HELM_OFFLINE = SHARED / "upstream" / "helm-offline"
 KUSTOMIZE_OFFLINE = SHARED / "upstream" / "kustomize-offline"
@@ -130,8 +131,8 @@ def rendered_and_built(version: str, certificate: Path, cache: Path) -> dict[str
 def helm_template(source: Mapping[str, Any], release: str, namespace: str, folder: Path) -> list[dict[str, Any]]:
     """A Helm chart source built as Argo CD's repo-server does (``helm template --include-crds``), from the
     offline chart bundle."""
-    helm = os.environ.get("ARGOFLOW_GEN_HELM") or str(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "argoflow-gen/tools/helm-v3.19.5/helm")
+    helm = find_helm()
+    assert helm is not None, "helm not found: run scripts/test-tools"
     values = folder / f"{release}-values.json"
     values.write_text(json.dumps((source.get("helm") or {}).get("valuesObject") or {}), encoding="utf-8")
     # helm-offline reads its chart index with PyYAML or ruamel.yaml when it can import them, and both refuse a
@@ -140,7 +141,7 @@ def helm_template(source: Mapping[str, Any], release: str, namespace: str, folde
     shim.mkdir(exist_ok=True)
     (shim / "python3").write_text(f"#!/bin/sh\nexec {sys.executable} -S \"$@\"\n", encoding="utf-8")
     (shim / "python3").chmod(0o755)
-    env = {**os.environ, "HELM": helm, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+    env = {**os.environ, "HELM": str(helm), "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run(
         [str(HELM_OFFLINE), str(source["repoURL"]), str(source["chart"]), str(source["targetRevision"]), release,
          "--namespace", namespace, "--include-crds", "-f", str(values)],

@@ -101,6 +101,21 @@ class Resources:
         return any(key[0] == group and key[1] == version for key in self.known)
 
 
+class _HTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS that checks the certificate against ``server_name`` (a kubeconfig's tls-server-name) when given,
+    instead of the host it connects to."""
+
+    def __init__(self, host: str, port: int, *, timeout: float, context: ssl.SSLContext,
+                 server_name: str | None) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._tls_context = context
+        self._server_name = server_name or host
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._tls_context.wrap_socket(self.sock, server_hostname=self._server_name)
+
+
 class Client:
     """Requests to one API server, over one kept-alive connection."""
 
@@ -148,10 +163,9 @@ class Client:
     def _connect(self) -> http.client.HTTPConnection:
         if self._connection is None:
             if self._context is not None:
-                self._connection = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self._timeout, context=self._context)
-                if self.credentials.tls_server_name:
-                    self._connection.host = self.credentials.tls_server_name
+                self._connection = _HTTPSConnection(self._host, self._port, timeout=self._timeout,
+                                                    context=self._context,
+                                                    server_name=self.credentials.tls_server_name)
             else:
                 self._connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
         return self._connection
