@@ -29,6 +29,10 @@ REQUIRE = "ARGOFLOW_GEN_REQUIRE_APISERVER"
 TOKEN = "argoflow-gen-test-admin-token"
 
 
+class _Exited(RuntimeError):
+    """A process ended while starting (most likely a port taken between choosing and binding it)."""
+
+
 def _cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "argoflow-gen" / "tools"
@@ -148,7 +152,7 @@ def _wait_ready(url: str, ca: Path, processes: list[subprocess.Popen[bytes]], lo
         for process, log in zip(processes, logs, strict=True):
             if process.poll() is not None:
                 tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-                raise RuntimeError(f"{log.stem} exited with {process.returncode}:\n{tail}")
+                raise _Exited(f"{log.stem} exited with {process.returncode}:\n{tail}")
         try:
             with urllib.request.urlopen(request, context=context, timeout=5) as response:
                 if response.status == 200:
@@ -160,7 +164,18 @@ def _wait_ready(url: str, ca: Path, processes: list[subprocess.Popen[bytes]], lo
 
 
 def start(apiserver_binary: Path, etcd_binary: Path) -> Server:
-    """Start etcd and kube-apiserver on free loopback ports; returns when the API server is ready."""
+    """Start etcd and kube-apiserver on free loopback ports; returns when the API server is ready. A start that
+    loses a port race to another process is tried again, on new ports."""
+    for attempt in range(3):
+        try:
+            return _start(apiserver_binary, etcd_binary)
+        except _Exited:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start(apiserver_binary: Path, etcd_binary: Path) -> Server:
     began = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="argoflow-gen-apiserver-", dir=_scratch()))
     _certificates(folder)

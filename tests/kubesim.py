@@ -100,6 +100,10 @@ class ArgoCD:
 
     def sync(self, sync: Sync, report: Report) -> list[Outcome]:
         outcomes = []
+        if "CreateNamespace=true" in sync.options and sync.namespace:  # Argo CD creates it before the sync
+            created = self.client.request("POST", "/api/v1/namespaces", {
+                "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": sync.namespace}})
+            assert created.ok or created.status == 409, f"{sync.application}: CreateNamespace: {created.message}"
         for item in sync.items:
             if item.kind in WEBHOOK_KINDS:
                 report.webhooks.append(item.label())

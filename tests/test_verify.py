@@ -72,6 +72,8 @@ def test_a_ready_cluster_is_clean_and_verify_changes_nothing(kube_server: Server
     assert counts["objects"] == counts["accepted"] + counts["deferred"]
     notes = [finding["message"] for finding in report["findings"]]
     assert "1 object(s) not judged (1 ClusterIssuer): their CRD is created by wave 10 (cert-manager)" in notes
+    assert any(note.endswith("judged in namespace default: namespace kubeflow is created by wave 0 "
+                             "(kubeflow-namespace)") for note in notes), notes
     assert state(admin) == before
 
 

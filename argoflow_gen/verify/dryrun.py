@@ -44,6 +44,7 @@ class _Walk:
     created_kinds: dict[tuple[str, str, str], _Source] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     deferred: dict[tuple[str, int, str], list[str]] = field(default_factory=dict)  # (app, wave, said) -> kinds
+    moved: dict[tuple[str, int, str, str], int] = field(default_factory=dict)  # (app, wave, ns, said) -> objects
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("objects", "accepted", "substituted", "deferred", "refused"), 0))
 
@@ -78,6 +79,9 @@ def dry_run(client: Client, plan: Plan) -> tuple[list[Finding], Counts]:
             walk.counts["objects"] += 1
             _judge(walk, item, sync.namespace, position)
             position += 1
+    for (application, wave, namespace, said), moved in walk.moved.items():
+        walk.findings.append(Finding("dry-run", "note", f"{moved} object(s) judged in namespace {SUBSTITUTE}: "
+                                     f"namespace {namespace} is created by {said}", application, wave))
     for (application, wave, said), kinds in walk.deferred.items():
         listed = ", ".join(f"{kinds.count(kind)} {kind}" for kind in sorted(set(kinds)))
         walk.findings.append(Finding("dry-run", "note", f"{len(kinds)} object(s) not judged ({listed}): their CRD is "
@@ -151,6 +155,8 @@ def _substitute(walk: _Walk, item: Item, namespace: str, source: _Source) -> Non
     if not outcome.refused:
         walk.counts["accepted"] += 1
         walk.counts["substituted"] += 1
+        key = (item.application, item.wave, namespace, source.said())
+        walk.moved[key] = walk.moved.get(key, 0) + 1
         return
     _count(walk, item, True, outcome.message, f"(judged in namespace {SUBSTITUTE}: {namespace} is created by "
                                               f"{source.said()}) ")

@@ -49,8 +49,8 @@ def prepared(item: Item, resource: Resource, destination: str) -> dict[str, Any]
     objects without a namespace, and the tracking annotation."""
     obj = copy.deepcopy(dict(item.obj))
     metadata = obj["metadata"] = dict(obj.get("metadata") or {})
-    if resource.namespaced:
-        metadata["namespace"] = metadata.get("namespace") or destination
+    if resource.namespaced:  # as kubectl does, a namespaced object without any namespace goes to default
+        metadata["namespace"] = metadata.get("namespace") or destination or "default"
     else:
         metadata.pop("namespace", None)
     group = resource.group
@@ -102,7 +102,7 @@ def apply_item(client: Client, resources: Resources, item: Item, destination: st
         return _hook(client, resource, item, obj, path, dry_run)
     if item.option("Replace"):
         outcome = _replace(client, resource, item, obj, path, dry_run)
-    elif item.option("ServerSideApply") and "ServerSideApply=false" not in item.options:
+    elif item.option("ServerSideApply"):
         response = client.request("PATCH", path, obj, content_type="application/apply-patch+yaml",
                                   query=_query(item, dry_run, ("fieldManager", FIELD_MANAGER), ("force", "true")))
         outcome = _outcome(item, response, "configured")
