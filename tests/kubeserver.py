@@ -135,9 +135,9 @@ class Server:
         for process in (self.apiserver, self.etcd):
             if process.poll() is None:
                 os.kill(process.pid, signal.SIGTERM)
-        for process in (self.apiserver, self.etcd):
+        for process in (self.apiserver, self.etcd):  # nothing here is worth a long graceful shutdown
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait(timeout=20)
@@ -173,6 +173,32 @@ def start(apiserver_binary: Path, etcd_binary: Path) -> Server:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+SETTLED = ("/api/v1/namespaces/default/services/kubernetes", "/api/v1/namespaces/kube-node-lease",
+           "/api/v1/namespaces/kube-public",
+           "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication")
+
+
+def _wait_settled(server: Server) -> None:
+    """Ready is not settled: the API server creates its own objects (the default/kubernetes Service, the system
+    namespaces, its authentication ConfigMap) a moment later. Tests comparing the cluster before and after
+    something need them there first."""
+    context = ssl.create_default_context(cafile=str(server.ca))
+    deadline = time.monotonic() + 30
+    for path in SETTLED:
+        request = urllib.request.Request(f"{server.url}{path}", headers={"Authorization": f"Bearer {TOKEN}"})
+        while True:
+            try:
+                with urllib.request.urlopen(request, context=context, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError(f"kube-apiserver at {server.url} never created {path}")
+            time.sleep(0.1)
 
 
 def _start(apiserver_binary: Path, etcd_binary: Path) -> Server:
@@ -211,6 +237,7 @@ def _start(apiserver_binary: Path, etcd_binary: Path) -> Server:
     except BaseException:
         server.stop()
         raise
+    _wait_settled(server)
     server.started_in = time.monotonic() - began
     server.kubeconfig.write_text(
         "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
