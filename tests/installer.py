@@ -20,17 +20,9 @@ from argoflow_gen.verify.plan import Plan, sync_of
 from . import runbook
 from .kubeserver import Server
 from .kubesim import CONTROLLER, ArgoCD, Report, all_crds_established
-from .tier import helm_template
+from .tier import helm_template, write_fork
 
 STEPS = ("install-argocd", "pre-install", "deploy")
-
-
-def write_fork(tree: Mapping[str, str], folder: Path) -> Path:
-    for path, text in tree.items():
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return folder
 
 
 def clients(server: Server, plan: Plan) -> tuple[Client, Client]:

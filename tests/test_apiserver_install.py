@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from .conftest import Kustomize
 from .installer import install
 from .kubesim import WEBHOOK_KINDS
 from .tier import Scenario, offline_git, rendered_and_built, scenarios, sync_plan
@@ -25,8 +26,9 @@ SCENARIOS = scenarios()
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.label for scenario in SCENARIOS])
 def test_install_applies_every_object_in_wave_order(scenario: Scenario, kube_server: Any, tier_cache: Path,
-                                                     sealing_keys: tuple[Any, Path], tmp_path: Path) -> None:
-    tree, built = rendered_and_built(scenario.version, sealing_keys[1], tier_cache)[scenario.label]
+                                                     kustomize: Kustomize, sealing_keys: tuple[Any, Path],
+                                                     tmp_path: Path) -> None:
+    tree, built = rendered_and_built(scenario.label, sealing_keys[1], kustomize, tmp_path)
     plan = sync_plan(tree, built, tmp_path)
     with offline_git(tier_cache) as gitconfig:
         report = install(tree, plan, kube_server, tmp_path, gitconfig, scenario.version)

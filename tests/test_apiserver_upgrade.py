@@ -15,17 +15,18 @@ from argoflow_gen.diff.apps import applications
 from argoflow_gen.diff.sources import read_folder
 from argoflow_gen.update import update
 
-from .installer import clients, install, write_fork
+from .conftest import Kustomize
+from .installer import clients, install
 from .kubesim import ArgoCD
-from .tier import offline_git, rendered_and_built, sync_plan
+from .tier import offline_git, rendered_and_built, sync_plan, write_fork
 
 pytestmark = pytest.mark.apiserver
 
 
-def test_upgrade_from_1_10_2_to_1_11_0_is_accepted(kube_server: Any, tier_cache: Path,
+def test_upgrade_from_1_10_2_to_1_11_0_is_accepted(kube_server: Any, tier_cache: Path, kustomize: Kustomize,
                                                     sealing_keys: tuple[Any, Path], tmp_path: Path) -> None:
-    old_tree, old_built = rendered_and_built("1.10.2", sealing_keys[1], tier_cache)["full-1.10.2"]
-    new_tree, new_built = rendered_and_built("1.11.0", sealing_keys[1], tier_cache)["full-1.11.0"]
+    old_tree, old_built = rendered_and_built("full-1.10.2", sealing_keys[1], kustomize, tmp_path)
+    new_tree, new_built = rendered_and_built("full-1.11.0", sealing_keys[1], kustomize, tmp_path)
     old_plan = sync_plan(old_tree, old_built, tmp_path)
     with offline_git(tier_cache) as gitconfig:
         installed = install(old_tree, old_plan, kube_server, tmp_path / "old", gitconfig, "1.10.2")
@@ -41,10 +42,11 @@ def test_upgrade_from_1_10_2_to_1_11_0_is_accepted(kube_server: Any, tier_cache:
     print(f"upgrade: {upgraded.applied} objects, recreated: {recreated}")
 
 
-def test_update_across_releases_gives_the_tree_the_upgrade_syncs(tier_cache: Path, sealing_keys: tuple[Any, Path],
+def test_update_across_releases_gives_the_tree_the_upgrade_syncs(kustomize: Kustomize,
+                                                                 sealing_keys: tuple[Any, Path],
                                                                  tmp_path: Path) -> None:
-    old_tree, _ = rendered_and_built("1.10.2", sealing_keys[1], tier_cache)["full-1.10.2"]
-    new_tree, new_built = rendered_and_built("1.11.0", sealing_keys[1], tier_cache)["full-1.11.0"]
+    old_tree, _ = rendered_and_built("full-1.10.2", sealing_keys[1], kustomize, tmp_path)
+    new_tree, new_built = rendered_and_built("full-1.11.0", sealing_keys[1], kustomize, tmp_path)
     fork = write_fork(old_tree, tmp_path / "fork")
     result = update(["preset:full"], ["spec.kubeflow.version=1.11.0"], fork, allow_dirty=True)
     assert not result.conflicts

@@ -1,12 +1,11 @@
 """What the API-server tier installs, and the builds it needs: every preset at both releases and every
-example, rendered in memory and built once per test run (all trees of a release in one build, so that the
-Applications they share build once), cached on disk for every xdist worker.
+example, rendered in memory, each Application built with the offline kustomize through the suite's build
+cache (by folder content, shared by every xdist worker and with the build tests).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import subprocess
@@ -20,14 +19,16 @@ from typing import Any
 import pytest
 
 from argoflow_gen.catalog import VERSIONS
-from argoflow_gen.diff.build import Built, build_trees
+from argoflow_gen.diff.apps import applications
+from argoflow_gen.diff.build import Built
 from argoflow_gen.diff.model import NotBuilt
+from argoflow_gen.diff.remote import kustomization_file
 from argoflow_gen.layers import preset_names
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
 from argoflow_gen.verify.plan import Plan, plan
 
-from .conftest import ROOT, SHARED, load_yaml_documents
+from .conftest import ROOT, SHARED, Kustomize, load_yaml_documents
 from .kubeserver import find_helm
 
 HELM_OFFLINE = SHARED / "upstream" / "helm-offline"
@@ -96,36 +97,33 @@ def offline_git(folder: Path) -> Iterator[Path]:
         yield config
 
 
-def _encode(built: Built) -> dict[str, Any]:
-    return {"manifests": dict(built.manifests), "namespaces": dict(built.namespaces),
-            "not_built": [[entry.application, entry.reason] for entry in built.not_built]}
+def write_fork(tree: Mapping[str, str], folder: Path) -> Path:
+    for path, text in tree.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return folder
 
 
-def _decode(data: Mapping[str, Any]) -> Built:
-    return Built(manifests=data["manifests"], namespaces=data["namespaces"],
-                 not_built=tuple(NotBuilt(application, reason) for application, reason in data["not_built"]))
-
-
-def rendered_and_built(version: str, certificate: Path, cache: Path) -> dict[str, tuple[dict[str, str], Built]]:
-    """Every scenario of one release, rendered and built (one kustomize run per distinct Application), once per
-    test run: the first worker that needs them does it, the others read the result."""
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / f"tier-{version}.json"
-    with open(target.with_suffix(".lock"), "a") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        if not target.exists():
-            chosen = [scenario for scenario in scenarios() if scenario.version == version]
-            trees = {scenario.label: render_scenario(scenario, certificate) for scenario in chosen}
-            labels = sorted(trees)
-            with offline_git(cache):
-                built = build_trees(*(trees[label] for label in labels), jobs=2, labels=labels)
-            data = {label: {"tree": trees[label], "built": _encode(result)}
-                    for label, result in zip(labels, built, strict=True)}
-            temporary = target.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(temporary, target)
-    data = json.loads(target.read_text(encoding="utf-8"))
-    return {label: (entry["tree"], _decode(entry["built"])) for label, entry in data.items()}
+def rendered_and_built(label: str, certificate: Path, kustomize: Kustomize, folder: Path) \
+        -> tuple[dict[str, str], Built]:
+    """One scenario rendered, and every Application of it built as Argo CD's repo-server would (kustomize,
+    offline). Builds are cached by the folder's content for the whole run, so the tier and the build tests
+    share them."""
+    (scenario,) = [scenario for scenario in scenarios() if scenario.label == label]
+    tree = render_scenario(scenario, certificate)
+    root = write_fork(tree, folder / f"build-{label}")
+    manifests: dict[str, list[Mapping[str, Any]]] = {}
+    not_built = []
+    for app in applications(tree).values():
+        if app.folder is None:
+            not_built.append(NotBuilt(app.name, app.reason))
+            continue
+        source = root / app.folder if app.folder != "." else root
+        assert kustomization_file(source) is not None, f"{label}: {app.name} builds {app.folder}, no kustomization"
+        manifests[app.name] = [obj for obj in kustomize.build_objects(source) if isinstance(obj, dict)]
+    namespaces = {app.name: app.namespace for app in applications(tree).values()}
+    return tree, Built(manifests=manifests, namespaces=namespaces, not_built=tuple(not_built))
 
 
 def helm_template(source: Mapping[str, Any], release: str, namespace: str, folder: Path) -> list[dict[str, Any]]:
