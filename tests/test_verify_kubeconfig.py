@@ -131,3 +131,13 @@ def test_the_certificate_is_checked_against_tls_server_name(kube_server: Server,
     with Client(load_credentials(config("api.example.com"))) as client, \
             pytest.raises(VerifyError, match=r"cannot reach the API server .*certificate verify failed"):
         client.version()
+
+
+def test_a_read_only_client_refuses_to_write_before_sending_anything() -> None:
+    from argoflow_gen.verify.kubeconfig import Credentials
+
+    client = Client(Credentials(context="c", server="https://127.0.0.1:9"), read_only=True)
+    with pytest.raises(VerifyError, match=r"^refusing DELETE /api/v1/namespaces/kubeflow: this client only reads"):
+        client.request("DELETE", "/api/v1/namespaces/kubeflow")
+    with pytest.raises(VerifyError, match=r"^cannot reach the API server"):  # a dry run is let through
+        client.request("POST", "/api/v1/namespaces", {}, query=[("dryRun", "All")])

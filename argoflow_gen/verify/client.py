@@ -120,8 +120,9 @@ class Client:
     """Requests to one API server, over one kept-alive connection."""
 
     def __init__(self, credentials: Credentials, *, timeout: float = 60.0,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None, read_only: bool = False) -> None:
         self.credentials = credentials
+        self.read_only = read_only  # refuse every request that could change the cluster: only reads and dry runs
         parsed = urllib.parse.urlsplit(credentials.server)
         self._https = parsed.scheme == "https"
         self._host = parsed.hostname or ""
@@ -186,6 +187,8 @@ class Client:
         """One request; a connection failure is a VerifyError, an HTTP error is a Response."""
         target = self._base + path
         pairs = list(query)
+        if self.read_only and method != "GET" and ("dryRun", "All") not in pairs:
+            raise VerifyError(f"refusing {method} {path}: this client only reads and dry-runs")
         if pairs:
             target += "?" + urllib.parse.urlencode(pairs)
         headers = dict(self._headers)

@@ -27,7 +27,7 @@ def verify(profiles: Iterable[str | Path], overrides: Iterable[str] = (), *, kub
     profile = load_profile(*profiles, overrides=list(overrides))
     tree = dict(render(profile))
     credentials = load_credentials(kubeconfig, context)
-    with Client(credentials) as client:
+    with Client(credentials, read_only=True) as client:
         version = client.version()  # reach the cluster before the minutes of building
         built = build_tree(tree, kustomize=kustomize, jobs=jobs)
         syncs = plan(tree, built)
