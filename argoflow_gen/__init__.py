@@ -29,6 +29,7 @@ from .errors import (
     SecretError,
     StateError,
     UpdateError,
+    VerifyError,
 )
 
 __version__ = "0.1.0"
@@ -119,6 +120,7 @@ __all__ = [
     "Tree",
     "UpdateError",
     "UpdateResult",
+    "VerifyError",
     "__version__",
     "against_folder",
     "build_trees",
