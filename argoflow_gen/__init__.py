@@ -29,6 +29,7 @@ from .errors import (
     SecretError,
     StateError,
     UpdateError,
+    VerifyError,
 )
 from .version import __version__
 
@@ -118,6 +119,7 @@ __all__ = [
     "Tree",
     "UpdateError",
     "UpdateResult",
+    "VerifyError",
     "__version__",
     "against_folder",
     "build_trees",

@@ -43,7 +43,8 @@ def _crash(exc: BaseException, debug: bool) -> None:
 
 
 #: Commands whose modules are imported only when they run, so that startup stays fast.
-LAZY_COMMANDS = {"diff": ("argoflow_gen.diff.command", "diff_command")}
+LAZY_COMMANDS = {"diff": ("argoflow_gen.diff.command", "diff_command"),
+                 "verify": ("argoflow_gen.verify.command", "verify_command")}
 
 
 class Group(click.Group):
@@ -454,6 +455,44 @@ def images(profiles: Sequence[str], overrides: Sequence[str], tree: Path | None,
     click.echo(format_json(found, not_built) if output_format == "json" else format_list(found), nl=False)
     if verbose:
         click.echo(f"{len(found)} images", err=True)
+
+
+@cli.command("upgrade-plan")
+@profile_arguments
+@click.option("--to", "target", required=True, metavar="VERSION", help="The Kubeflow release to upgrade to.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text for a terminal, markdown for a pull request, json for tools.")
+@click.option("--backup-jobs", "backup_jobs", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Write the backup Jobs (PreSync hooks) of the databases the upgrade migrates.")
+@click.option("--kustomize", "kustomize", default=None, metavar="CMD",
+              help="The command that builds a kustomization folder [default: kubectl kustomize].")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="Builds at once.")
+@verbosity
+def upgrade_plan(profiles: Sequence[str], overrides: Sequence[str], target: str, output_format: str,
+                 backup_jobs: Path | None, kustomize: str | None, jobs: int | None, quiet: bool,
+                 verbose: bool) -> None:
+    """What upgrading the profiles' fork to another Kubeflow release does to the cluster's state: an ordered
+    runbook, most risky first (refused patches, data at risk, store switches, CRD versions, databases).
+
+    Exit status: 0 nothing risky, 1 high-risk steps (read them before the sync), 2 an error.
+
+    \b
+    Example:
+      argoflow-gen upgrade-plan my-cluster.yaml --to 1.11.0 --backup-jobs backups.yaml
+    """
+    from .upgrade import format_json, format_markdown, format_text, plan_for
+    from .writer import write_file
+
+    plan = plan_for(profiles, overrides, target, kustomize=kustomize, jobs=jobs)
+    if backup_jobs is not None and plan.backup_jobs:
+        write_file(backup_jobs, plan.backup_jobs)
+        if verbose:
+            click.echo(f"wrote {backup_jobs}", err=True)
+    if not quiet:
+        formatter = {"text": format_text, "markdown": format_markdown, "json": format_json}[output_format]
+        click.echo(formatter(plan), nl=False)
+    if plan.high:
+        raise SystemExit(1)
 
 
 @cli.command("hash-password")

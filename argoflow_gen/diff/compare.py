@@ -12,6 +12,7 @@ from .profile import profile_changes
 from .resources import diff_resources
 from .sealedcheck import findings
 from .sources import Pair
+from .upgrades import upgrade_risks
 
 
 def compare(pair: Pair, *, build: bool = False, kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None,
@@ -36,4 +37,4 @@ def compare(pair: Pair, *, build: bool = False, kustomize: str = DEFAULT_KUSTOMI
     resources = diff_resources(old_manifests, new_manifests, namespaces=new.namespaces,
                                old_namespaces=old.namespaces,
                                not_built=tuple(NotBuilt(name, item.reason) for name, item in not_built.items()))
-    return diff.with_resources(resources)
+    return replace(diff.with_resources(resources), upgrade=upgrade_risks(pair, old_manifests, new_manifests))

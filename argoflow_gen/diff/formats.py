@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .escape import visible
+from ..escape import visible
 from .lines import FORMATTING, STATE, counts_text, file_lines, group_summary, resource_lines, symbol
 from .model import Counts, Diff, ResourceChange, title
 from .show import plain
