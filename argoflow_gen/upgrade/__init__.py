@@ -17,9 +17,9 @@ def _store(profile: Any) -> Mapping[str, Any] | None:
     """The in-cluster object store a render runs (None when artifacts go to an external store)."""
     from ..catalog import release
 
-    if profile.pipelines.s3 is not None or not profile.kubeflow.on("pipelines"):
+    if profile.spec.pipelines.s3 is not None or not profile.spec.kubeflow.on("pipelines"):
         return None
-    return release(profile.kubeflow.version).object_store
+    return release(profile.spec.kubeflow.version).object_store
 
 
 def plan_for(profiles: Iterable[str | Path], overrides: Iterable[str], target: str, *, kustomize: str | None = None,
@@ -35,13 +35,13 @@ def plan_for(profiles: Iterable[str | Path], overrides: Iterable[str], target: s
     old_tree = render(old_profile, read_only=True)
     new_tree = render(new_profile, previous=dict(old_tree), read_only=True)
     old, new = build_trees(dict(old_tree), dict(new_tree), kustomize=kustomize or DEFAULT_KUSTOMIZE, jobs=jobs,
-                           labels=[old_profile.kubeflow.version, target])
+                           labels=[old_profile.spec.kubeflow.version, target])
     old_store = _store(old_profile)
-    if old_profile.pipelines.s3 is not None:
-        s3 = old_profile.pipelines.s3
+    if old_profile.spec.pipelines.s3 is not None:
+        s3 = old_profile.spec.pipelines.s3
         backups: Mapping[str, Any] | None = {"endpoint": s3.endpoint, "bucket": s3.bucket, "insecure": s3.insecure,
                                              "secret": "mlpipeline-minio-artifact"}
     else:
         backups = old_store
-    return plan_upgrade(old.manifests, new.manifests, old_version=old_profile.kubeflow.version, new_version=target,
+    return plan_upgrade(old.manifests, new.manifests, old_version=old_profile.spec.kubeflow.version, new_version=target,
                         old_store=old_store, new_store=_store(new_profile), object_store=backups)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..yamlio import dump_all
+from ..yamlemit import dump_all
+from .facts import facts
 
 _RESTRICTED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True,
                "seccompProfile": {"type": "RuntimeDefault"}}
@@ -64,8 +65,6 @@ def _job(database: Mapping[str, Any], deployment: Mapping[str, Any], host: str, 
 
 
 def _uploader() -> str:
-    from .plan import facts
-
     image: str = facts()["uploaderImage"]
     return image
 

@@ -10,23 +10,16 @@ changes (back up first); Applications removed with the CRDs their users' objects
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
+
+from .backup import backup_jobs
+from .facts import facts
 
 RISKS = ("high", "medium", "low")
 Manifests = Mapping[str, Sequence[Mapping[str, Any]]]
 Key = tuple[str, str, str, str]  # group, kind, namespace, name
-
-
-@functools.lru_cache(maxsize=1)
-def facts() -> Mapping[str, Any]:
-    loaded: Mapping[str, Any] = json.loads(
-        resources.files("argoflow_gen.data").joinpath("upgrade.json").read_text(encoding="utf-8"))
-    return loaded
 
 
 @dataclass(frozen=True)
@@ -260,8 +253,6 @@ def plan_upgrade(old_manifests: Manifests, new_manifests: Manifests, *, old_vers
     ``old_store``/``new_store`` are the in-cluster object stores of both renders (None with an external one);
     ``object_store`` is where backups are written (the store the cluster runs before the sync).
     """
-    from .backup import backup_jobs
-
     old, new = index(old_manifests), index(new_manifests)
     found = refusals(old, new)
     databases = _database_steps(old, new, old_version != new_version)

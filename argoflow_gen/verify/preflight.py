@@ -140,13 +140,12 @@ def _fingerprint(der: bytes) -> str:
 
 
 def profile_certificates(profile: Profile) -> list[Path]:
-    paths = []
-    if profile.secrets.certificate is not None:
-        paths.append(profile.secrets.certificate)
-    credentials = profile.repo.credentials
+    shared = profile.spec.secrets.certificate
+    found = [shared]
+    credentials = profile.spec.repo.credentials
     if credentials is not None and credentials.sealed is not None:
-        paths.append(credentials.sealed.certificate)
-    return sorted(set(paths))
+        found.append(credentials.sealed.certificate or shared)  # the repository's own, else the shared one
+    return sorted({certificate.path for certificate in found if certificate is not None})
 
 
 def sealed_secrets(client: Client, certificates: Sequence[Path]) -> list[Finding]:

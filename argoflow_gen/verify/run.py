@@ -32,17 +32,18 @@ def verify(profiles: Iterable[str | Path], overrides: Iterable[str] = (), *, kub
         built = build_tree(tree, kustomize=kustomize, jobs=jobs)
         syncs = plan(tree, built)
         findings: list[Finding] = []
-        findings += preflight.kubernetes_version(version, release(profile.kubeflow.version).kubernetes,
-                                                 profile.kubeflow.version)
+        findings += preflight.kubernetes_version(version, release(profile.spec.kubeflow.version).kubernetes,
+                                                 profile.spec.kubeflow.version)
         findings += preflight.storage_classes(client)
-        findings += preflight.conflicts(client, (sync.application for sync in syncs.syncs), profile.argocd.namespace)
+        applications = (sync.application for sync in syncs.syncs)
+        findings += preflight.conflicts(client, applications, profile.spec.argocd.namespace)
         findings += preflight.sealed_secrets(client, preflight.profile_certificates(profile))
-        if profile.ingress.service_type == "LoadBalancer":
+        if profile.spec.ingress.service_type == "LoadBalancer":
             findings += preflight.load_balancers(client)
         judged, counts = dry_run(client, syncs)
         findings += judged
     findings += [Finding("not-built", "note", f"not checked: {entry.reason}", entry.application)
                  for entry in syncs.not_built]
-    return Report(profile=profile.name, kubeflow=profile.kubeflow.version, context=credentials.context,
+    return Report(profile=profile.metadata.name, kubeflow=profile.spec.kubeflow.version, context=credentials.context,
                   server=credentials.server, kubernetes=str(version.get("gitVersion", "unknown")),
                   applications=len(syncs.syncs), counts=counts, findings=ordered(findings))
