@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from argoflow_gen.cli import cli
+from argoflow_gen.cli.diff import diff_command
 from argoflow_gen.diff import (
     Diff,
     build_trees,
@@ -22,7 +23,6 @@ from argoflow_gen.diff import (
     format_text,
     profile_pair,
 )
-from argoflow_gen.diff.command import diff_command
 from argoflow_gen.diff.remoteref import RefusedRemote, Remote, parse_remote
 from argoflow_gen.errors import DiffError
 from argoflow_gen.loader import load_profile

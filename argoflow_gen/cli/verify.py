@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ..diff.build import DEFAULT_KUSTOMIZE
-from .report import format_json, format_markdown, format_text
-from .run import verify
+from ..verify.report import format_json, format_markdown, format_text
+from ..verify.run import verify
 
 
 @click.command("verify")

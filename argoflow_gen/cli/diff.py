@@ -14,11 +14,11 @@ from typing import IO, Any
 
 import click
 
-from .build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE
-from .compare import compare
-from .formats import format_json, format_text
-from .markdown import format_markdown
-from .sources import Pair, against_folder, profile_pair, revision_pair
+from ..diff.build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE
+from ..diff.compare import compare
+from ..diff.formats import format_json, format_text
+from ..diff.markdown import format_markdown
+from ..diff.sources import Pair, against_folder, profile_pair, revision_pair
 
 SUMMARY_LIMIT = 1_000_000  # GitHub's limit on a job summary is 1 MiB
 
