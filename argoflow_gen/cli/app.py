@@ -39,6 +39,7 @@ def _crash(exc: BaseException, debug: bool) -> None:
 
 #: Commands whose modules are imported only when they run, so that startup stays fast.
 LAZY_COMMANDS = {"diff": ("argoflow_gen.cli.diff", "diff_command"),
+                 "fleet": ("argoflow_gen.cli.fleet", "fleet_command"),
                  "verify": ("argoflow_gen.cli.verify", "verify_command")}
 
 
