@@ -51,7 +51,7 @@ class Scenario:
 
 
 def _example_version(path: Path) -> str:
-    return load_profile(str(path)).kubeflow.version
+    return load_profile(str(path)).spec.kubeflow.version
 
 
 def scenarios() -> list[Scenario]:
