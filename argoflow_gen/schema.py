@@ -213,6 +213,15 @@ def _explain(error: Any, written: Any) -> Iterator[Problem]:
         else:
             yield Problem(path, f"set only one of: {', '.join(names)} (found {', '.join(given)})")
         return
+    if keyword == "oneOf" and all(list(option) == ["required"] and len(option["required"]) == 1
+                                  for option in error.validator_value):
+        names = [option["required"][0] for option in error.validator_value]  # a record's "exactly one of" keys
+        given = [name for name in names if isinstance(value, dict) and name in value]
+        if not given:
+            yield Problem(path, f"set one of: {', '.join(names)}", rank=0)
+        else:
+            yield Problem(path, f"set only one of: {', '.join(names)} (found {', '.join(given)})")
+        return
     if keyword == "pattern":
         description = schema.get("description", f"a value matching {error.validator_value}")
         yield Problem(path, f"{_describe(value)} is not {description}")

@@ -109,6 +109,28 @@ def test_a_declaration_is_its_schema() -> None:
     assert _Sample(name="a") == _Sample(name="a", size=3, tags=(), secret=None)  # absent values, typed
 
 
+@record(exactly_one=("pip", "index"))
+class _Choice:
+    pip: NonEmpty | None = prop("a requirement", default=None)
+    index: NonEmpty | None = prop("an index", default=None)
+
+
+@pytest.mark.parametrize(("value", "messages"), [
+    ({"pip": "a"}, []),
+    ({}, ["set one of: pip, index"]),
+    ({"pip": "a", "index": "b"}, ["set only one of: pip, index (found pip, index)"]),
+])
+def test_exactly_one_key_is_declared_and_explained(value: dict[str, str], messages: list[str]) -> None:
+    from jsonschema import Draft202012Validator
+
+    from argoflow_gen import schema
+
+    node = record_schema(_Choice)
+    assert node["oneOf"] == [{"required": ["pip"]}, {"required": ["index"]}]
+    errors = Draft202012Validator(node).iter_errors(value)
+    assert [problem.message for error in errors for problem in schema._explain(error, lambda path: None)] == messages
+
+
 def test_component_ids_and_options_come_from_every_release_catalog() -> None:
     components = profile_schema()["properties"]["spec"]["properties"]["kubeflow"]["properties"]["components"]
     ids = {cid for version in catalog.VERSIONS for cid in catalog.release(version).components}

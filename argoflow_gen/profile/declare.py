@@ -120,11 +120,15 @@ def record(
     unknown_keys: Mapping[str, str] | None = None,
     additional: bool = False,
     requires: Mapping[str, str] | None = None,
+    exactly_one: tuple[str, ...] = (),
     **keywords: Any,
 ) -> Callable[[type[T]], type[T]]:
     """Make a class a declared record: a frozen, keyword-only dataclass. ``name`` shares its schema under
-    ``$defs``; ``requires={"key": "existingSecret"}`` says a key needs another (``dependentSchemas``)."""
+    ``$defs``; ``requires={"key": "existingSecret"}`` says a key needs another (``dependentSchemas``);
+    ``exactly_one=("pip", "git", "index")`` says one of those keys, and only one, is set (``oneOf``)."""
     extra = _schema_keywords(keywords)
+    if exactly_one:
+        extra["oneOf"] = [{"required": [key]} for key in exactly_one]
     if requires:
         extra["dependentSchemas"] = {key: {"required": [needed]} for key, needed in requires.items()}
 
