@@ -18,7 +18,8 @@ TRICKY = 'argoflow-gen @ git+https://github.com/me/argoflow-gen@v1.2 ; python_ve
 def workflow(requirement: str = "argoflow-gen==0.1.0", repo_path: str = ".") -> tuple[str, dict[str, Any]]:
     from ruamel.yaml import YAML
 
-    text = render_template("pr-diff-workflow.yaml.j2", generator_requirement=requirement, repo_path=repo_path)
+    text = render_template("pr-diff-workflow.yaml.j2", generator_requirement=requirement, generator_index=None,
+                           check_profiles=[], repo_path=repo_path)
     return text, YAML(typ="safe", pure=True).load(text)  # YAML 1.2: `on` is a key, not true
 
 

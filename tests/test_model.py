@@ -63,6 +63,8 @@ ALTERNATIVES = {
                   "route53: {region: us-east-1, credentials: {sealed: {accessKey: {env: AWS_KEY}, secretKey: "
                   "{env: AWS_SECRET}}}}}}"],
     "scheduling": ["spec.scheduling={nodeSelector: {pool: all}, priorityClassName: low}"],
+    "ci-git": ["spec.ci.generator={git: 'https://git.acme.io/tools/argoflow-gen.git', ref: v0.2.0}"],
+    "ci-index": ["spec.ci.generator={index: 'https://pypi.acme.io/simple'}"],
     "subjects": ["spec.auth.oidc={issuer: 'https://login.acme.io', clientId: kubeflow, clientSecret: "
                  "{existingSecret: oidc}}", "spec.kubeflow.components.argo-workflows.enabled=true",
                  "spec.argoWorkflows.sso.rbac.readOnly={groups: [ml-team]}"],

@@ -23,7 +23,7 @@ from .common import (
     SecretValue,
     Wave,
 )
-from .declare import Keyed, prop, record
+from .declare import Keyed, prop, record, scalar
 
 
 @record()
@@ -150,3 +150,33 @@ class ExtraApplication:
     namespace: DnsLabel = prop(required=True)
     sync_wave: Wave = prop(default=10)
     server_side_apply: bool = prop("apply with ServerSideApply=true", default=False)
+
+
+_VERSION_SPEC = r"(===?|~=|!=|<=?|>=?) *[A-Za-z0-9.*+!_-]+ *"
+ProfileFile = Annotated[str, scalar(
+    type="string", pattern="^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$",
+    description="a profile file of the fork, relative to the repository root, such as clusters/prod.yaml")]
+
+
+@record(exactly_one=("pip", "git", "index"), requires={"git": "ref", "ref": "git"})
+class CiGenerator:
+    pip: str | None = prop(
+        "a pip requirement on argoflow-gen, such as argoflow-gen==0.1.0 or argoflow-gen>=0.1,<0.2", default=None,
+        pattern=rf"^argoflow-gen *({_VERSION_SPEC}(, *{_VERSION_SPEC})*)?$")
+    git: HttpsUrl | None = prop("a git repository to install argoflow-gen from, at ref", default=None)
+    ref: str | None = prop("a tag, branch or commit of that repository, such as v0.1.0", default=None,
+                           pattern="^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}$")
+    index: HttpsUrl | None = prop(
+        "a private package index to install this generator's version from, such as https://pypi.acme.io/simple",
+        default=None)
+
+
+@record()
+class CI:
+    generator: CiGenerator | None = prop(
+        "where the fork's CI workflows install argoflow-gen from: exactly one of pip (a requirement, from PyPI), git "
+        "with ref, or index (a private package index); default: this generator's version from PyPI", default=None)
+    profiles: tuple[ProfileFile, ...] = prop(
+        "the profile layers the check job renders with `argoflow-gen render --check` (a profile that seals values "
+        "needs their inputs in the job); default: it runs `argoflow-gen status`, against the profile the lock "
+        "recorded", default=(), unique_items=True)

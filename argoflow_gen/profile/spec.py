@@ -8,7 +8,7 @@ from typing import Any, Literal
 from .access import Auth, Ingress
 from .common import DnsLabel, NonEmpty, Scheduling
 from .declare import prop, record
-from .platform import ArgoCD, ExtraApplication, Kubeflow, Repo, Secrets
+from .platform import CI, ArgoCD, ExtraApplication, Kubeflow, Repo, Secrets
 from .workloads import ArgoWorkflows, Monitoring, Notebooks, Pipelines, UserProfile
 
 API_VERSION = "argoflow-gen/v1alpha1"
@@ -42,6 +42,8 @@ class Spec:
     scheduling: Scheduling = prop("scheduling for every component; a component's own scheduling wins",
                                   default_factory=Scheduling)
     extra_applications: tuple[ExtraApplication, ...] = prop("your own components", default=())
+    ci: CI = prop("the fork's CI workflows (.github/workflows/, written when spec.repo.path is '.')",
+                  default_factory=CI)
 
 
 @record(description="A Kubeflow-on-Argo-CD deployment, rendered into a fork-ready GitOps repository by argoflow-gen.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..profile import Profile
 from ..state import LOCK_FILE
 from ..templating import markdown_text, render_template
 from ..version import __version__
@@ -61,10 +62,24 @@ def _access(ctx: Context) -> dict[str, Any]:
     }
 
 
+def _ci(profile: Profile) -> dict[str, Any]:
+    """What the fork's CI workflows install (a pip requirement, and a package index or None) and the profile
+    layers its check job renders (none: it checks against the profile the lock recorded)."""
+    generator = profile.spec.ci.generator
+    requirement, index = f"argoflow-gen=={__version__}", None
+    if generator is not None and generator.pip:
+        requirement = generator.pip
+    elif generator is not None and generator.git:
+        requirement = f"argoflow-gen @ git+{generator.git}@{generator.ref}"
+    elif generator is not None:
+        index = generator.index
+    return {"generator_requirement": requirement, "generator_index": index,
+            "check_profiles": list(profile.spec.ci.profiles)}
+
+
 def write(ctx: Context) -> None:
     profile = ctx.profile
-    workflow = render_template("pr-diff-workflow.yaml.j2", generator_requirement=f"argoflow-gen=={__version__}",
-                               repo_path=profile.spec.repo.path)
+    workflow = render_template("pr-diff-workflow.yaml.j2", **_ci(profile), repo_path=profile.spec.repo.path)
     comment_workflow = render_template("pr-comment-workflow.yaml.j2")
     at_root = profile.spec.repo.path == "."
     if at_root:  # GitHub reads workflows only at the repository root
