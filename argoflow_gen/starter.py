@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 from .catalog import VERSIONS
 from .errors import InputError
 from .layers import preset_names
+from .profile.examples import example
 from .templating import render_template
 from .writer import write_file
 
@@ -18,7 +20,8 @@ def starter_text(file_name: str, preset: str) -> str:
     stem = Path(file_name).stem.lower()
     name = re.sub(r"[^a-z0-9-]+", "-", stem).strip("-")[:63].strip("-") or "my-cluster"
     return render_template(
-        "starter-profile.yaml.j2", file=file_name, name=name, preset=preset, kubeflow_version=VERSIONS[0]
+        "starter-profile.yaml.j2", file=file_name, name=name, preset=preset, kubeflow_version=VERSIONS[0],
+        example=functools.partial(example, NAME=name),
     )
 
 

@@ -366,6 +366,30 @@ def test_init_writes_a_starter_profile_that_validates(
     assert validated.stdout.startswith("my-cluster.yaml: valid profile my-cluster (Kubeflow ")
 
 
+#: What a declared example needs around it to be a valid profile.
+EXAMPLE_CONTEXT = {
+    "spec.ingress.tls.letsencrypt.route53": [
+        "spec.ingress.tls={mode: letsencrypt, letsencrypt: {email: admin@acme.io, solver: dns01-route53}}"],
+    "spec.repo.private": ["spec.repo.credentials={existingSecret: repository}"],
+}
+
+
+def test_the_starter_shows_every_declared_example_and_each_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argoflow_gen.profile.examples import example, examples
+
+    monkeypatch.chdir(tmp_path)
+    _ok(_invoke("init", "my-cluster.yaml"))
+    starter = (tmp_path / "my-cluster.yaml").read_text(encoding="utf-8")
+
+    assert len(examples()) >= 8
+    for dotted, value in examples().items():
+        assert example(dotted, NAME="my-cluster") in starter, dotted
+        shown = value.replace("NAME", "my-cluster")
+        load_profile("preset:base", overrides=[FORK, *EXAMPLE_CONTEXT.get(dotted, []), f"{dotted}={shown}"])
+
+
 def test_init_refuses_to_overwrite_without_force(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "my-cluster.yaml"

@@ -3,7 +3,7 @@
 Each field of a profile is declared once, as a field of a frozen record (``declare``), with its type, default,
 description and constraints. Everything else is derived from the declarations: the JSON Schema that validates
 a profile (``to_schema``, committed as ``data/profile.schema.json``), the typed ``Profile`` every renderer
-reads (``convert``), the README's reference (``reference``) and the starter profile's keys (``starter_keys``).
+reads (``convert``), the README's reference (``reference``) and the starter profile's commented keys (``examples``).
 """
 
 from __future__ import annotations

@@ -111,10 +111,8 @@ class LetsEncrypt:
 @record()
 class TLS:
     mode: str = prop("where the gateway's certificate comes from", default="self-signed",
-                     enum=("self-signed", "letsencrypt", "existing-secret", "none"),
-                     example="letsencrypt")
-    letsencrypt: LetsEncrypt | None = prop("Let's Encrypt settings (mode letsencrypt)", default=None,
-                                           example="{email: admin@example.com, server: production}")
+                     enum=("self-signed", "letsencrypt", "existing-secret", "none"))
+    letsencrypt: LetsEncrypt | None = prop("Let's Encrypt settings (mode letsencrypt)", default=None)
     secret_name: DnsSubdomain | None = prop("a kubernetes.io/tls Secret in istio-system (mode existing-secret)",
                                             default=None)
 
@@ -126,7 +124,8 @@ class Ingress:
         "further host names served by the gateway and named in its certificate", default=(), unique_items=True)
     service_type: str = prop("the type of the istio-ingressgateway Service", default="ClusterIP",
                              enum=("ClusterIP", "NodePort", "LoadBalancer"), example="LoadBalancer")
-    tls: TLS = prop("TLS on the Kubeflow gateway", default_factory=TLS)
+    tls: TLS = prop("TLS on the Kubeflow gateway", default_factory=TLS,
+                    example="{mode: letsencrypt, letsencrypt: {email: admin@example.com, server: production}}")
 
     @property
     def hosts(self) -> tuple[str, ...]:

@@ -51,7 +51,7 @@ class Repo:
                          pattern=r"^[^\s]+$")
     path: RepoPath = prop("the folder of the fork that holds the generated tree ('.' is the repository root)",
                           default=".", example="clusters/NAME")
-    private: bool = prop("the repository needs credentials", default=False)
+    private: bool = prop("the repository needs credentials", default=False, example="true")
     credentials: RepoCredentials | None = prop(
         "how Argo CD reads a private repository: exactly one of existingSecret or sealed", default=None)
 

@@ -37,7 +37,9 @@ class Spec:
         "Argo Workflows (component argo-workflows): where the UI is served, who may use it, the archive, metrics "
         "and the workflows/ folder", default_factory=ArgoWorkflows)
     monitoring: Monitoring = prop("metrics", default_factory=Monitoring)
-    profiles: tuple[UserProfile, ...] = prop("Kubeflow user namespaces (Profiles)", default=())
+    profiles: tuple[UserProfile, ...] = prop(
+        "Kubeflow user namespaces (Profiles)", default=(),
+        example='[{name: team-a, owner: admin@example.com, resourceQuota: {cpu: "16", memory: 64Gi}}]')
     secrets: Secrets = prop("how secrets reach the cluster", default_factory=Secrets)
     scheduling: Scheduling = prop("scheduling for every component; a component's own scheduling wins",
                                   default_factory=Scheduling)

@@ -61,6 +61,7 @@ class Notebooks:
     """The spawner's options: every one is completed from the release's upstream defaults."""
 
     images: tuple[Image, ...] = prop("Jupyter images offered by the spawner", completed=True, min_items=1,
+                                     example="[ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.10.0]",
                                      unique_items=True)
     vscode_images: tuple[Image, ...] = prop("VS Code images offered by the spawner", completed=True,
                                             unique_items=True)
@@ -76,7 +77,7 @@ class Notebooks:
     memory: Resource = prop("memory request", completed=True)
     gpus: Gpus = prop("GPUs", completed=True)
     workspace_volume: WorkspaceVolume = prop("the workspace volume of new notebooks", completed=True)
-    culling: Culling = prop("stop idle notebooks", completed=True)
+    culling: Culling = prop("stop idle notebooks", completed=True, example="{enabled: true, idleMinutes: 720}")
 
 
 @record()
