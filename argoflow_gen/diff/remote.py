@@ -117,6 +117,13 @@ class Cache:
             reachable = {kustomization_file(local) for folder in reached for local in local_folders(folder, self.root)}
             pending = sorted({file for file in reachable if file is not None} - self._scanned)
 
+    def checkout(self, url: str, ref: str) -> Path:
+        """The checkout of ``url`` at ``ref`` (``HEAD``: the default branch), made once. ``url`` and ``ref``
+        must come from ``parse_remote`` or be checked as strictly."""
+        if (url, ref) not in self._checkouts:
+            self._checkouts[(url, ref)] = self._checkout((url, ref))
+        return self._checkouts[(url, ref)]
+
     def _remotes(self, file: Path) -> list[Remote]:
         found = []
         for entry in entries(file.parent):

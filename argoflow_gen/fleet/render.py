@@ -15,6 +15,7 @@ from ..state import (
     LOCK_FILE,
     PRISTINE,
     PROFILE_RECORD,
+    STATE_DIR,
     STATE_IGNORE,
     STATE_IGNORE_TEXT,
     Lock,
@@ -81,7 +82,7 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
                         argocd_params=PROGRESSIVE if cluster.name == fleet.hub and fleet.rollout else {})
         trees[cluster.name] = render(loaded[cluster.name], previous=_below(previous, folder), target=target,
                                      read_only=read_only, read_secrets=read_secrets)
-    placed = shared_folders(trees, {cluster.name: fleet.folder(cluster.name) for cluster in fleet.clusters})
+    placed = shared_folders(trees)
     files: dict[str, str] = {}
     seeds: dict[str, str] = {}
     findings: list[str] = []
@@ -90,6 +91,8 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
         tree, folder = trees[cluster.name], fleet.folder(cluster.name)
         moved = {own: shared for (name, own), shared in placed.items() if name == cluster.name}
         for path, text in tree.files.items():
+            if path == PRISTINE:  # the fleet's own pristine copy holds the cluster's files
+                continue
             top = path.split("/", 1)[0]
             if top in moved and "/" in path:
                 shared = moved[top]
@@ -115,7 +118,9 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
     files[PROFILE_RECORD] = ("# The resolved fleet of this render (every default filled); do not edit.\n"
                              + dump(thaw(fleet.resolved)))
     files[STATE_IGNORE] = STATE_IGNORE_TEXT
-    files[PRISTINE] = pristine_text(files)
+    # the base of a three-way update: every generated file but the clusters' state, which every render rewrites
+    files[PRISTINE] = pristine_text({path: text for path, text in files.items()
+                                     if not (path.startswith("clusters/") and f"/{STATE_DIR}/" in path)})
     digest = hashlib.sha256("\0".join([fleet.digest, *(loaded[c.name].digest for c in fleet.clusters)])
                             .encode("utf-8")).hexdigest()
     lock = Lock(generator=f"argoflow-gen {__version__}",

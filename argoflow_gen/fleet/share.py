@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..diff.apps import applications
 from ..tree import Tree
 from ..yamlemit import dump
 
@@ -31,18 +30,25 @@ class Shared:
     clusters: tuple[str, ...]
 
 
-def _generated(tree: Tree, folder: str) -> dict[str, str] | None:
-    """The folder's generated files, with the kustomization no longer naming ``custom``; None if the folder is
-    not of that shape (its seeds other than ``custom/``, or a kustomization without the custom component)."""
-    prefix = f"{folder}/"
-    if any(path.startswith(prefix) and not path.startswith(f"{prefix}custom/") for path in tree.seeds):
-        return None
-    files = {path[len(prefix):]: text for path, text in tree.files.items() if path.startswith(prefix)}
+def _by_folder(tree: Tree) -> tuple[dict[str, dict[str, str]], set[str]]:
+    """The tree's generated files by top folder (paths relative to it), and the folders holding a seed other than
+    ``custom/``."""
+    files: dict[str, dict[str, str]] = defaultdict(dict)
+    for path, text in tree.files.items():
+        top, _, rest = path.partition("/")
+        if rest:
+            files[top][rest] = text
+    seeded = {path.partition("/")[0] for path in tree.seeds if not path.partition("/")[2].startswith("custom/")}
+    return files, seeded
+
+
+def _generated(files: Mapping[str, str]) -> dict[str, str] | None:
+    """A component folder's generated files, with the kustomization no longer naming ``custom``; None if the folder
+    is not of that shape (a kustomization without the custom component, or generated files in custom/)."""
     kustomization = files.get("kustomization.yaml", "")
     if not kustomization.endswith(CUSTOM_TAIL) or any(name.startswith("custom/") for name in files):
         return None
-    files["kustomization.yaml"] = kustomization[:-len(CUSTOM_TAIL)]
-    return files
+    return {**files, "kustomization.yaml": kustomization[:-len(CUSTOM_TAIL)]}
 
 
 def _digest(files: Mapping[str, str]) -> str:
@@ -54,18 +60,16 @@ def _digest(files: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def shared_folders(trees: Mapping[str, Tree], folder_of: Mapping[str, str]) -> dict[tuple[str, str], Shared]:
-    """(cluster, component folder) -> its shared folder, for folders two or more clusters render alike.
-    ``folder_of`` maps each cluster to its tree's folder in the fleet."""
+def shared_folders(trees: Mapping[str, Tree]) -> dict[tuple[str, str], Shared]:
+    """(cluster, component folder) -> its shared folder, for folders two or more clusters render alike."""
     users: dict[tuple[str, str], list[str]] = defaultdict(list)
     contents: dict[tuple[str, str], dict[str, str]] = {}
     for cluster, tree in trees.items():
-        for app in applications(tree).values():
-            if app.folder in (None, ".") or "/" in str(app.folder):
-                continue
-            files = _generated(tree, str(app.folder))
+        folders, seeded = _by_folder(tree)
+        for folder in sorted(folders):  # the component folders: each ends its kustomization with custom/
+            files = _generated(folders[folder]) if folder not in seeded and not folder.startswith(".") else None
             if files is not None:
-                key = (str(app.folder), _digest(files))
+                key = (folder, _digest(files))
                 users[key].append(cluster)
                 contents[key] = files
     placed: dict[tuple[str, str], Shared] = {}
