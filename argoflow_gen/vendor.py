@@ -24,7 +24,8 @@ from pathlib import Path
 
 from .diff import _yaml
 from .diff.confine import is_inline, path_values
-from .diff.remote import Cache, RefusedRemote, kustomization_file, looks_remote, parse_remote
+from .diff.remote import Cache, kustomization_file
+from .diff.remoteref import RefusedRemote, looks_remote, parse_remote
 from .errors import RenderError
 from .state import LOCK_FILE, PRISTINE, format_lock, parse_lock, pristine_text, sha256
 from .state.gate import NotRegular, read_bounded

@@ -14,7 +14,7 @@ import pytest
 
 from argoflow_gen.catalog import VERSIONS
 from argoflow_gen.diff.confine import path_values
-from argoflow_gen.diff.remote import looks_remote
+from argoflow_gen.diff.remoteref import looks_remote
 from argoflow_gen.errors import RenderError
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render

@@ -112,7 +112,7 @@ def fleet_status_command(fleet_file: Path, repo: Path, quiet: bool, verbose: boo
       argoflow-gen fleet status fleet.yaml --repo .
     """
     from ..api import fleet_status
-    from .compare import format_fleet_text
+    from ..fleet.compare import format_fleet_text
 
     edited, drift = fleet_status(fleet_file, repo)
     if not quiet:
