@@ -24,7 +24,7 @@ _REMOTE_OK = ("resources", "components", "bases", "generators", "transformers", 
 _GENERATORS = ("configMapGenerator", "secretGenerator")
 
 
-def _paths(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def path_values(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(field, value) for every path-like value of a kustomization."""
     for field in _LISTS:
         values = document.get(field)
@@ -73,13 +73,13 @@ def problems(root: Path, *, allow_ssh: bool = False, label: str = "") -> list[st
         for file in sorted(root.rglob(name)):
             relative = file.relative_to(root).as_posix()
             try:
-                documents = _yaml.load_all(file.read_text(encoding="utf-8"))
+                documents = _yaml.load_shared(file.read_text(encoding="utf-8"))
             except (_yaml.YamlError, OSError, UnicodeDecodeError):
                 continue  # kustomize reports it, with its own words
             if not documents or not isinstance(documents[0], Mapping):
                 continue
             folder = posixpath.dirname(relative)
-            for field, value in _paths(documents[0]):
+            for field, value in path_values(documents[0]):
                 reason = _problem(field, value, folder, allow_ssh)
                 if reason:
                     found.append(f"{label}{relative}: {field}: {value.strip()[:200]!r}: {reason}")

@@ -52,11 +52,42 @@ def diff_resources(old: Mapping[str, Sequence[Manifest]], new: Mapping[str, Sequ
         before, after = old.get(name, ()), new.get(name, ())
         if before is after:
             continue  # the same build on both sides
-        changes = _diff_application(_index(before, old_namespaces.get(name, namespaces.get(name, "")), cluster_kinds),
-                                    _index(after, namespaces.get(name, old_namespaces.get(name, "")), cluster_kinds))
-        if changes:
-            applications.append(ApplicationDiff(name, tuple(changes)))
+        changes = diff_application(name, before, after, old_namespaces.get(name, namespaces.get(name, "")),
+                                   namespaces.get(name, old_namespaces.get(name, "")), cluster_kinds)
+        if changes is not None:
+            applications.append(changes)
     return Diff(applications=tuple(applications), not_built=tuple(not_built), built=True)
+
+
+def diff_application(name: str, before: Sequence[Manifest], after: Sequence[Manifest], old_namespace: str,
+                     new_namespace: str, cluster_kinds: frozenset[str]) -> ApplicationDiff | None:
+    """The changes of one Application between its two builds; None when there are none. ``cluster_kinds``
+    are the kinds never namespaced (``cluster_scoped``)."""
+    changes = _diff_application(_index(before, old_namespace, cluster_kinds),
+                                _index(after, new_namespace, cluster_kinds))
+    return ApplicationDiff(name, tuple(changes)) if changes else None
+
+
+def cluster_scoped(builds: Iterable[Sequence[Manifest]]) -> frozenset[str]:
+    """The kinds never namespaced: the built-in ones and those of the CRDs with ``scope: Cluster`` in ``builds``."""
+    return CLUSTER_SCOPED | _cluster_scoped_crds(builds)
+
+
+def unsettled_kinds(manifests: Sequence[Manifest], default_namespace: str, cluster_kinds: frozenset[str]) -> set[str]:
+    """The kinds whose scope decides a key of ``manifests`` and is not known yet: the kinds of resources without
+    a namespace (which take ``default_namespace`` unless their kind is in ``cluster_kinds``)."""
+    if not default_namespace:
+        return set()
+    found = set()
+    for manifest in manifests:
+        if not isinstance(manifest, Mapping):
+            continue
+        metadata = manifest.get("metadata") or {}
+        namespace = str(metadata.get("namespace", "") or "") if isinstance(metadata, Mapping) else ""
+        kind = str(manifest.get("kind", ""))
+        if not namespace and kind not in cluster_kinds:
+            found.add(kind)
+    return found
 
 
 def _cluster_scoped_crds(sides: Iterable[Sequence[Manifest]]) -> frozenset[str]:
