@@ -39,26 +39,28 @@ class Built:
 
 def settings(count: int, *, kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None,
              progress: Progress | None = None, labels: Sequence[str] = (), allow_ssh: bool = False,
-             timeout: float = BUILD_TIMEOUT, cache_dir: Path | None = None) -> Settings:
+             timeout: float = BUILD_TIMEOUT, cache_dir: Path | None = None, max_memory: int | None = None) -> Settings:
     """The settings of a run over ``count`` trees (checks the kustomize command)."""
     names = list(labels) or (["old", "new"] if count == 2 else [f"tree {i + 1}" for i in range(count)])
     return Settings(tuple(kustomize_command(kustomize)), max(jobs or os.cpu_count() or 1, 1), timeout, allow_ssh,
-                    None if cache_dir is None else Path(cache_dir), progress, tuple(names))
+                    None if cache_dir is None else Path(cache_dir), progress, tuple(names), max_memory)
 
 
 def build_trees(*trees: Mapping[str, str], kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None,
                 progress: Progress | None = None, labels: Sequence[str] = (), allow_ssh: bool = False,
-                timeout: float = BUILD_TIMEOUT, cache_dir: Path | None = None) -> tuple[Built, ...]:
+                timeout: float = BUILD_TIMEOUT, cache_dir: Path | None = None,
+                max_memory: int | None = None) -> tuple[Built, ...]:
     """Build every Application of each tree; builds with identical inputs run once and share one result.
 
     The trees are untrusted (a pull request): nothing is built until every kustomization names only paths
     inside its tree and remote bases argoflow-gen accepts (https; ssh with ``allow_ssh``); each build runs
     at most ``timeout`` seconds and prints at most MAX_BUILD_OUTPUT bytes. ``labels`` name the trees in
     error messages (default: old, new). ``cache_dir`` keeps builds and fetched repositories across runs
-    (see ``store``); without it, nothing outlives the run.
+    (see ``store``); without it, nothing outlives the run. ``max_memory`` (bytes) bounds the memory of the
+    run and the builds it runs at once (see ``budget``).
     """
     run = settings(len(trees), kustomize=kustomize, jobs=jobs, progress=progress, labels=labels,
-                   allow_ssh=allow_ssh, timeout=timeout, cache_dir=cache_dir)
+                   allow_ssh=allow_ssh, timeout=timeout, cache_dir=cache_dir, max_memory=max_memory)
     apps = [applications(tree) for tree in trees]
     collected: list[dict[str, Sequence[Mapping[str, Any]]]] = [{} for _ in trees]
     memos: dict[str, Memo] = {}
@@ -79,8 +81,8 @@ def build_trees(*trees: Mapping[str, str], kustomize: str = DEFAULT_KUSTOMIZE, j
 
 def build_tree(tree: Mapping[str, str], *, kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None,
                progress: Progress | None = None, allow_ssh: bool = False, timeout: float = BUILD_TIMEOUT,
-               cache_dir: Path | None = None) -> Built:
+               cache_dir: Path | None = None, max_memory: int | None = None) -> Built:
     """Build every Application of one tree."""
     (built,) = build_trees(tree, kustomize=kustomize, jobs=jobs, progress=progress, labels=["tree"],
-                           allow_ssh=allow_ssh, timeout=timeout, cache_dir=cache_dir)
+                           allow_ssh=allow_ssh, timeout=timeout, cache_dir=cache_dir, max_memory=max_memory)
     return built

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import click
 
+from .budget import DEFAULT_BUDGET, MIB
 from .build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE
 from .compare import compare
 from .formats import JSON_LAYOUT, text_layout
@@ -105,6 +106,9 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
               help="With --build: keep builds and fetched repositories in DIR across runs [default: argoflow-gen/diff "
                    "in the user cache folder; ARGOFLOW_GEN_NO_CACHE=1 turns it off].")
 @click.option("--no-cache", is_flag=True, help="With --build: keep nothing across runs.")
+@click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_BUDGET // MIB, show_default=True,
+              metavar="MIB", help="With --build: start builds only while this run and its builds fit in MIB "
+                                  "(each build gets a share as a soft limit); 0 for no limit.")
 @click.option("--build-timeout", type=click.FloatRange(min=1), default=BUILD_TIMEOUT, show_default=True,
               metavar="SECONDS", help="With --build: stop a build that runs longer (a fetch stops after 300 s).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
@@ -124,7 +128,7 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
 def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overrides: Sequence[str],
                  old_overrides: Sequence[str], against: Path | None, repo: Path | None, base: str | None,
                  head: str | None, build: bool, kustomize: str, allow_ssh: bool, cache_dir: Path | None, no_cache: bool,
-                 build_timeout: float, jobs: int | None,
+                 max_memory: int, build_timeout: float, jobs: int | None,
                  output_format: str, context: int, color: str, full_report_url: str | None, summary: Path | None,
                  quiet: bool, verbose: bool) -> None:
     """Show what a change does to the fork: generated files, and with --build every Application's resources.
@@ -160,7 +164,7 @@ def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str]
         layout = JSON_LAYOUT if output_format == "json" else text_layout(context, painted)
         listener = ReportStream(write, layout)
     result = compare(pair, build=build, kustomize=kustomize, jobs=jobs, progress=progress, allow_ssh=allow_ssh,
-                     timeout=build_timeout, cache_dir=cache, listener=listener)
+                     timeout=build_timeout, cache_dir=cache, max_memory=max_memory * MIB or None, listener=listener)
     if not quiet and output_format == "markdown":
         click.echo(format_markdown(result, full=full_report_url), nl=False)
     if summary is not None:

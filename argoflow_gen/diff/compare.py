@@ -31,11 +31,12 @@ class Listener(Protocol):
 
 def compare(pair: Pair, *, build: bool = False, kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None,
             progress: Progress | None = None, allow_ssh: bool = False, timeout: float = BUILD_TIMEOUT,
-            cache_dir: Path | None = None, listener: Listener | None = None) -> Diff:
+            cache_dir: Path | None = None, max_memory: int | None = None, listener: Listener | None = None) -> Diff:
     """The diff of a pair of trees; with ``build``, also of every Application's built manifests.
 
     Only the Applications whose inputs differ are built (see ``pairs``); ``cache_dir`` keeps builds and
-    fetched repositories across runs (see ``store``). An Application not built on either side (a Helm
+    fetched repositories across runs (see ``store``); ``max_memory`` (bytes) bounds the memory of the run
+    and its builds (see ``budget``). An Application not built on either side (a Helm
     chart, say) is listed as not built and left out of the resource level, so that a change of source kind
     does not show its resources as removed. ``listener`` is told the file level before anything is built,
     and each Application as soon as it is compared (``stream`` writes a report that way).
@@ -51,7 +52,7 @@ def compare(pair: Pair, *, build: bool = False, kustomize: str = DEFAULT_KUSTOMI
             listener.finished(diff)
         return diff
     run = settings(2, kustomize=kustomize, jobs=jobs, progress=progress, labels=[pair.old_label, pair.new_label],
-                   allow_ssh=allow_ssh, timeout=timeout, cache_dir=cache_dir)
+                   allow_ssh=allow_ssh, timeout=timeout, cache_dir=cache_dir, max_memory=max_memory)
     if listener is not None:
         listener.files(replace(diff, built=True, not_built=not_built(pair.old, pair.new)))
     resources = build_changes(pair.old, pair.new, run, on_start=listener.pending if listener else None,

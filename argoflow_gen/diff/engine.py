@@ -14,15 +14,17 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import DiffError
 from ..state.gate import problem
 from . import confine, documents, kustomize
 from .apps import Application
+from .budget import Budget, go_limit
 from .documents import Document, Memo
 from .inputs import LocalInputs, plain_digest
 from .localise import Localiser, Reach
@@ -55,6 +57,7 @@ class Settings:
     cache_dir: Path | None = None
     progress: Progress | None = None
     labels: tuple[str, ...] = ()
+    memory: int | None = None  # bytes for the run and the builds it runs at once (``budget``); None: no limit
 
 
 def scratch() -> str | None:
@@ -143,40 +146,58 @@ class Engine:
         weight: dict[str, int] = {}
         for unit in kustomized:
             assert unit.folder is not None
-            found = reach[unit.folder.resolve()]
-            key = self._key(unit, found)
+            reached = reach[unit.folder.resolve()]
+            key = self._key(unit, reached)
             groups.setdefault(key, []).append(unit)
-            pinned[key] = not found.unpinned
-            weight[key] = found.weight
+            pinned[key] = not reached.unpinned
+            weight[key] = reached.weight
         self.total += len(groups)
+        stored = {key: self._stored(key) if pinned[key] else None for key in groups}
+        queue = [key for key in sorted(groups, key=lambda key: (-weight[key], key)) if stored[key] is None]
+        budget = Budget(self.settings.memory, self.settings.jobs)
         failures: list[str] = []
-        with ThreadPoolExecutor(max_workers=max(1, min(self.settings.jobs, len(groups)))) as pool:
-            stored = {key: self._stored(key) if pinned[key] else None for key in groups}
-            futures: dict[Future[list[Document]], str] = {
-                pool.submit(self._build, key, group[0], memo(group[0]), pinned[key]): key
-                for key, group in sorted(groups.items(), key=lambda item: (-weight[item[0]], item[0]))
-                if stored[key] is None}
+        running: dict[Future[str], tuple[str, int]] = {}  # the build, its key and lane
+        reading: dict[Future[list[Document]], str] = {}
+        with ThreadPoolExecutor(max_workers=self.settings.jobs) as builders, \
+                ThreadPoolExecutor(max_workers=1) as reader:  # YAML is read while the next builds run
             for key, lines in stored.items():
-                if lines is not None and not stop():
+                if lines is not None:
+                    reading[reader.submit(self._decode, key, lines, memo(groups[key][0]))] = key
+            while queue or running or reading:
+                for lane in sorted(set(budget.lanes()) - {lane for _key, lane in running.values()}):
+                    if not queue:
+                        break
+                    heaviest, share = budget.take(lane)
+                    key = queue.pop(0 if heaviest else -1)
+                    future = builders.submit(kustomize.build, list(self.settings.argv), groups[key][0].folder,
+                                             self.settings.timeout, go_limit(share))
+                    running[future] = (key, lane)
+                waiting: list[Future[Any]] = [*running, *reading]
+                finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
+                for build in [future for future in running if future in finished]:
+                    key, _lane = running.pop(build)
+                    self.built += 1
                     try:
-                        found_documents = documents.decode(lines, memo(groups[key][0]))
-                    except documents.BadEntry:
-                        assert self.store is not None
-                        self.store.discard(key)
-                        futures[pool.submit(self._build, key, groups[key][0], memo(groups[key][0]), True)] = key
+                        output = build.result()
+                    except kustomize.BuildFailure as failure:
+                        failures.append(self._failure(groups[key][0], failure.detail))
                         continue
-                    self._finish(groups[key], found_documents, on_done)
-            for future in as_completed(futures):
-                key = futures[future]
-                self.built += 1
-                try:
-                    self._finish(groups[key], future.result(), on_done)
-                except kustomize.BuildFailure as failure:
-                    failures.extend(self._failure(unit, failure.detail) for unit in groups[key][:1])
+                    if not stop():
+                        reading[reader.submit(self._read, key, output, memo(groups[key][0]), pinned[key])] = key
+                for read in [future for future in reading if future in finished]:
+                    key = reading.pop(read)
+                    try:
+                        found = read.result()
+                    except documents.BadEntry:  # a stored entry that is not what it claims: built again
+                        queue.insert(0, key)
+                        continue
+                    except kustomize.BuildFailure as failure:
+                        failures.append(self._failure(groups[key][0], failure.detail))
+                        continue
+                    if not stop():
+                        self._finish(groups[key], found, on_done)
                 if stop():
-                    for pending in futures:
-                        pending.cancel()
-                    break
+                    queue.clear()
         if failures:
             raise DiffError("kustomize build failed:\n  " + "\n  ".join(sorted(failures)),
                             hint="a diff is never reported for something that could not be built")
@@ -205,9 +226,15 @@ class Engine:
     def _stored(self, key: str) -> list[str] | None:
         return self.store.get(key) if self.store is not None else None
 
-    def _build(self, key: str, unit: Unit, memo: Memo, pinned: bool) -> list[Document]:
-        assert unit.folder is not None
-        output = kustomize.build(list(self.settings.argv), unit.folder, self.settings.timeout)
+    def _decode(self, key: str, lines: list[str], memo: Memo) -> list[Document]:
+        try:
+            return documents.decode(lines, memo)
+        except documents.BadEntry:
+            assert self.store is not None
+            self.store.discard(key)
+            raise
+
+    def _read(self, key: str, output: str, memo: Memo, pinned: bool) -> list[Document]:
         try:
             parsed = documents.parse(output, memo)
         except documents.YamlError as exc:

@@ -11,6 +11,7 @@ import json
 import os
 import shlex
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import DiffError
@@ -96,10 +97,13 @@ def _environment() -> dict[str, str]:
     return {"GOGC": "400", **os.environ}
 
 
-def build(argv: list[str], folder: Path, timeout: float) -> str:
-    """The output of one build of ``folder``; a BuildFailure saying why there is none."""
+def build(argv: list[str], folder: Path | None, timeout: float, env: Mapping[str, str] | None = None) -> str:
+    """The output of one build of ``folder``; a BuildFailure saying why there is none. ``env`` is added to
+    the environment (a memory limit, say)."""
+    assert folder is not None
     try:
-        result = run([*argv, str(folder)], env=_environment(), timeout=timeout, max_output=MAX_BUILD_OUTPUT)
+        result = run([*argv, str(folder)], env={**_environment(), **(env or {})}, timeout=timeout,
+                     max_output=MAX_BUILD_OUTPUT)
     except FileNotFoundError:
         raise BuildFailure(f"command not found: {argv[0]} (install kubectl, or pass --kustomize CMD)") from None
     if result.timed_out:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DiffError
+from . import confine
 from .remote import RefusedRemote, Remote, entries_of, kustomization, kustomization_file, looks_remote, parse_remote
 from .repos import Repositories
 
@@ -31,7 +32,7 @@ class Reach:
 
     commits: frozenset[tuple[str, str]]
     unpinned: bool
-    weight: int = 0  # bytes of YAML in the folders it reaches: the biggest builds start first
+    weight: int = 0  # bytes of the files under the folders it reaches: what the build reads, at most
 
 
 @dataclass
@@ -41,7 +42,7 @@ class _Node:
     local: list[Path]
     remotes: list[Remote]
     unpinned: bool
-    weight: int
+    files: dict[Path, int]  # the files under the folder, and their sizes
     targets: list[Path] = field(default_factory=list)  # the folders the remotes became
 
 
@@ -54,6 +55,7 @@ class Localiser:
         self.allow_ssh = allow_ssh
         self._nodes: dict[Path, _Node] = {}
         self._found: dict[tuple[str, str], tuple[str, Path]] = {}
+        self._checkouts: dict[Path, str] = {}  # checkout -> how errors name it
 
     def prepare(self, starts: Iterable[tuple[Path, Path]]) -> dict[Path, Reach]:
         """For each (folder, root of its tree): make what it reaches local; its Reach, by resolved folder."""
@@ -71,15 +73,21 @@ class Localiser:
                 if node.remotes:
                     fresh.append(folder)
             wanted = {(remote.url, remote.ref) for folder in fresh for remote in self._nodes[folder].remotes}
-            self._found.update(self.repos.checkouts(wanted))
+            found = self.repos.checkouts(wanted)
+            self._found.update(found)
+            self._checkouts.update((checkout.resolve(), f"{url} at {ref}: ") for (url, ref), (_commit, checkout)
+                                   in sorted(found.items(), reverse=True))
             for folder in sorted(fresh):
                 node = self._nodes[folder]
                 for target, root in self._rewrite(folder, node.remotes):
-                    node.targets.append(target)
-                    frontier.append((target, root))
+                    node.targets.append(target.resolve())
+                    frontier.append((target.resolve(), root.resolve()))
         return {folder: self._reach(folder) for folder, _root in starts}
 
     def _scan(self, folder: Path, root: Path) -> _Node:
+        file = kustomization_file(folder)
+        if file is not None and root in self._checkouts:  # the trees were checked whole, before anything
+            confine.check(root, allow_ssh=self.allow_ssh, label=self._checkouts[root], files=[file])
         document = kustomization(folder)
         local: list[Path] = []
         remotes: list[Remote] = []
@@ -100,8 +108,8 @@ class Localiser:
                 unpinned = True
             else:
                 remotes.append(remote)
-        weight = sum(path.stat().st_size for path in folder.glob("*.y*ml") if path.is_file())
-        return _Node(local, remotes, unpinned, weight)
+        files = {path: path.stat().st_size for path in folder.rglob("*") if path.is_file() and ".git" not in path.parts}
+        return _Node(local, remotes, unpinned, files)
 
     def _rewrite(self, folder: Path, remotes: list[Remote]) -> list[tuple[Path, Path]]:
         file = kustomization_file(folder)
@@ -133,7 +141,7 @@ class Localiser:
     def _reach(self, start: Path) -> Reach:
         commits: set[tuple[str, str]] = set()
         unpinned = False
-        weight = 0
+        files: dict[Path, int] = {}
         seen: set[Path] = set()
         stack = [start]
         while stack:
@@ -143,8 +151,8 @@ class Localiser:
             seen.add(folder)
             node = self._nodes[folder]
             unpinned = unpinned or node.unpinned
-            weight += node.weight
+            files.update(node.files)
             commits.update((remote.url, self._found[(remote.url, remote.ref)][0]) for remote in node.remotes)
             stack.extend(node.local)
             stack.extend(node.targets)
-        return Reach(frozenset(commits), unpinned, weight)
+        return Reach(frozenset(commits), unpinned, sum(files.values()))

@@ -5,7 +5,8 @@ A ref is resolved with ``git ls-remote`` (a full commit id is taken as it is). E
 repository of the cache (``repos/<digest of the URL>.git``) into which commits are fetched shallow, by
 commit, and kept as ``refs/c/<commit>``, so that a later run finds them without fetching. A run checks each
 commit it needs out into its own scratch folder (through git's alternates: the objects are not copied),
-without symlinks, and refuses the checkout unless its kustomizations pass ``confine``. Without a cache
+without symlinks (``localise`` then refuses it unless every kustomization a build reaches in it passes
+``confine``). Without a cache
 folder, the bare repositories live in the run's scratch folder and go with it.
 
 URLs and refs were checked by ``parse_remote`` and reach git after ``--end-of-options``; every git command
@@ -186,9 +187,6 @@ class Repositories:
                 allowed += ["-c", "protocol.ssh.allow=always"]
             self._git(["git", "-C", str(destination), *allowed, "-c", "core.symlinks=false", "submodule", "update",
                        "--init", "--recursive", "--depth=1"], url, ref)
-        from .confine import check
-
-        check(destination, allow_ssh=self.allow_ssh, label=f"{url} at {ref}: ")
         return destination
 
     def _git(self, argv: list[str], url: str, ref: str) -> bytes:

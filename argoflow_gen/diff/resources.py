@@ -1,9 +1,11 @@
 """Resource-level diff of built manifests, grouped per Application.
 
 Resources are keyed by group/kind/namespace/name; an apiVersion change is a field change. A resource
-without a namespace takes its Application's destination namespace unless its kind is cluster-scoped.
-kustomize's hash suffixes on generated ConfigMap and Secret names (``name-5t7fk9m2bd``) are normalised to
-``name-<hash>``, in the names and in every reference to them, so that a changed hash alone is not a change.
+without a namespace takes its Application's destination namespace unless its kind is cluster-scoped: a
+built-in cluster-scoped kind, or the kind of a CRD with ``scope: Cluster`` in any build (never a built-in
+namespaced kind). kustomize's hash suffixes on generated ConfigMap and Secret names (``name-5t7fk9m2bd``)
+are normalised to ``name-<hash>``, in the names and in every reference to them, so that a changed hash
+alone is not a change.
 Secret ``data``/``stringData`` are compared decoded and only reported with byte counts; a SealedSecret
 whose ciphertexts changed is reported as re-sealed.
 """
@@ -30,6 +32,14 @@ CLUSTER_SCOPED = frozenset({
     "Node", "PersistentVolume", "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration",
     "RuntimeClass", "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
     "ValidatingWebhookConfiguration", "VolumeAttachment", "VolumeSnapshotClass",
+})
+
+#: Built-in kinds that are always namespaced: no CRD makes them cluster-scoped (a CRD cannot redefine them).
+NAMESPACED = frozenset({
+    "ConfigMap", "ControllerRevision", "CronJob", "CSIStorageCapacity", "DaemonSet", "Deployment", "Endpoints",
+    "EndpointSlice", "Event", "HorizontalPodAutoscaler", "Ingress", "Job", "Lease", "LimitRange", "NetworkPolicy",
+    "PersistentVolumeClaim", "Pod", "PodDisruptionBudget", "PodTemplate", "ReplicaSet", "ReplicationController",
+    "ResourceQuota", "Role", "RoleBinding", "Secret", "Service", "ServiceAccount", "StatefulSet",
 })
 
 Manifest = Mapping[str, Any]
@@ -85,7 +95,7 @@ def unsettled_kinds(manifests: Sequence[Manifest], default_namespace: str, clust
         metadata = manifest.get("metadata") or {}
         namespace = str(metadata.get("namespace", "") or "") if isinstance(metadata, Mapping) else ""
         kind = str(manifest.get("kind", ""))
-        if not namespace and kind not in cluster_kinds:
+        if not namespace and kind not in cluster_kinds and kind not in NAMESPACED:
             found.add(kind)
     return found
 
@@ -98,7 +108,7 @@ def _cluster_scoped_crds(sides: Iterable[Sequence[Manifest]]) -> frozenset[str]:
                 spec = manifest.get("spec") or {}
                 if isinstance(spec, Mapping) and spec.get("scope") == "Cluster":
                     kind = (spec.get("names") or {}).get("kind")
-                    if isinstance(kind, str):
+                    if isinstance(kind, str) and kind not in NAMESPACED:
                         kinds.add(kind)
     return frozenset(kinds)
 
