@@ -86,7 +86,7 @@ class Repositories:
         url, ref = pair
         if _COMMIT.fullmatch(ref):
             return ref
-        output = self._git(["git", "ls-remote", "--end-of-options", url, ref], url, ref)
+        output = self._git(["git", "ls-remote", "--end-of-options", url, ref, f"{ref}^{{}}"], url, ref)
         found: dict[str, str] = {}
         for line in output.decode("utf-8", "replace").splitlines():
             commit, _, name = line.partition("\t")
