@@ -102,8 +102,11 @@ class Workspace:
 
 @contextmanager
 def workspace(trees: Sequence[Mapping[str, str]], settings: Settings) -> Iterator[Workspace]:
+    """A Workspace for the run, removed when it ends; then the cache's builds unused for a month go too."""
     with tempfile.TemporaryDirectory(prefix="argoflow-gen-diff-", dir=scratch()) as work:
         yield Workspace(Path(work), trees, settings)
+    if settings.cache_dir is not None:
+        BuildStore(settings.cache_dir).prune()
 
 
 def _write(tree: Mapping[str, str], root: Path) -> None:
