@@ -1,7 +1,8 @@
 """argoflow-gen benchmarks: each figure with its target, and ratios against baselines measured in the same run.
 
-Run: .venv/bin/python bench/run.py [--quick] [--skip-build]
-Not part of the test run. --skip-build leaves out the kustomize builds (minutes on two cores).
+Run: .venv/bin/python bench/run.py [--quick] [--skip-build] [--rounds N]
+Not part of the test run. --skip-build leaves out the kustomize builds (minutes on two cores); --rounds sets how
+many times each `diff --build` figure is taken (bench/diff_speed.py, median reported).
 """
 
 from __future__ import annotations
@@ -183,33 +184,18 @@ def bench_diff(work: Path) -> None:
     os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)
     trees = {version: argoflow_gen.render(argoflow_gen.load_profile(
         "preset:base", overrides=[f"spec.kubeflow.version={version}"])) for version in ("1.10.2", "1.11.0")}
-    start = time.perf_counter()
     built = {version: build_tree(tree, kustomize=str(KUSTOMIZE_OFFLINE)) for version, tree in trees.items()}
-    parallel = time.perf_counter() - start
-    start = time.perf_counter()
-    build_tree(trees["1.11.0"], kustomize=str(KUSTOMIZE_OFFLINE), jobs=1)
-    sequential_one = time.perf_counter() - start
     counts = {v: sum(len(m) for m in b.manifests.values()) for v, b in built.items()}
     seconds = median_time(lambda: diff_resources(built["1.10.2"].manifests, built["1.11.0"].manifests), 5)
     report(f"semantic diff of built manifests, 1.10.2 -> 1.11.0 ({counts['1.10.2']} and {counts['1.11.0']} "
            "resources, kustomize excluded)", f"{seconds:.3f} s", "<= 0.5 s", seconds <= 0.5)
-    report("  kustomize builds of both trees, parallel", f"{parallel:.1f} s against {sequential_one:.1f} s for one "
-           "tree built sequentially", "parallel, reported", True)
-    example = work / "example"
-    example.mkdir()
-    (example / "kustomization.yaml").write_text(
-        "resources:\n- https://github.com/kubeflow/manifests//example?ref=v1.11.0\n")
-    start = time.perf_counter()
-    subprocess.run([str(KUSTOMIZE_OFFLINE), str(example)], check=True, capture_output=True)
-    monolithic = time.perf_counter() - start
-    report("  diff --build of two trees against one monolithic build of upstream's example",
-           f"{parallel / monolithic:.2f}x ({monolithic:.1f} s monolithic)", "<= 2x", parallel <= 2 * monolithic)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--skip-build", action="store_true", help="leave out the kustomize builds")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds of each diff --build figure (default 5)")
     args = parser.parse_args()
     repeat = 5 if args.quick else 15
     with tempfile.TemporaryDirectory(prefix="argoflow-gen-bench-") as folder:
@@ -220,6 +206,9 @@ def main() -> int:
         bench_fleet(work)
         if not args.skip_build:
             bench_diff(work)
+            import diff_speed
+
+            diff_speed.main(report, rounds=args.rounds or (2 if args.quick else 5))
     missed = [name for name, _value, _target, ok in RESULTS if not ok]
     print(f"\n{len(RESULTS) - len(missed)} of {len(RESULTS)} figures within target" +
           (f"; missed: {'; '.join(m.strip() for m in missed)}" if missed else ""))

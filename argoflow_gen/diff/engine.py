@@ -130,7 +130,6 @@ class Engine:
         self.settings = space.settings
         self.store = BuildStore(space.settings.cache_dir) if space.settings.cache_dir is not None else None
         self._identity: str | None = None
-        self.built = 0  # kustomize runs, this run
         self.done = 0
         self.total = 0
 
@@ -179,7 +178,6 @@ class Engine:
                 finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
                 for build in [future for future in running if future in finished]:
                     key, _lane = running.pop(build)
-                    self.built += 1
                     try:
                         output = build.result()
                     except kustomize.BuildFailure as failure:

@@ -169,30 +169,6 @@ def entries_of(document: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def entries(folder: Path) -> list[str]:
-    """The entries (``entries_of``) of the kustomization of ``folder``."""
-    return entries_of(kustomization(folder))
-
-
-def local_folders(folder: Path, within: Path) -> list[Path]:
-    """``folder`` and every local folder its kustomization reaches, inside ``within``, sorted."""
-    seen: set[Path] = set()
-    stack = [folder.resolve()]
-    root = within.resolve()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for entry in entries(current):
-            if looks_remote(entry):
-                continue
-            target = (current / entry).resolve()
-            if target.is_dir() and target.is_relative_to(root) and target not in seen:
-                stack.append(target)
-    return sorted(seen)
-
-
 def git_environment() -> dict[str, str]:
     """The environment for git: the user's, never prompting, never aimed at another repository."""
     env = {key: value for key, value in os.environ.items()
