@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
+from .images import Image, list_images
 from .loader import load_profile
 from .planner import Plan, read_generated
 from .rendering import render
@@ -55,3 +56,14 @@ def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: 
     if dry_run and refused is not None and not force:  # what the real render would say
         raise refused
     return Rendered(plan, tree.findings, tree.warnings)
+
+
+def images_of(tree: Mapping[str, str], *, kustomize: str | None = None, jobs: int | None = None,
+              cache_dir: Path | None = None) -> tuple[list[Image], tuple[tuple[str, str], ...]]:
+    """Every image a tree's Applications run, from their builds; and the Applications not built (a Helm chart,
+    say: their images are not listed), as (name, reason). ``cache_dir`` keeps builds across runs, shared with
+    ``diff --build`` (see ``argoflow_gen.diff.store``)."""
+    from .diff.build import DEFAULT_KUSTOMIZE, build_tree
+
+    built = build_tree(tree, kustomize=kustomize or DEFAULT_KUSTOMIZE, jobs=jobs, cache_dir=cache_dir)
+    return list_images(built.manifests), tuple((item.application, item.reason) for item in built.not_built)

@@ -90,6 +90,31 @@ def profile_arguments(func: F) -> F:
     return click.argument("profiles", nargs=-1, required=True, metavar="PROFILE...")(func)
 
 
+def build_options(func: F) -> F:
+    """--kustomize, -j, --cache-dir and --no-cache, shared by the commands that build Applications."""
+    for option in (
+            click.option("--no-cache", is_flag=True, help="Keep no builds across runs."),
+            click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                         metavar="DIR", help="Keep builds and fetched repositories in DIR across runs [default: "
+                         "argoflow-gen/diff in the user cache folder; ARGOFLOW_GEN_NO_CACHE=1 turns it off]."),
+            click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="Builds at once."),
+            click.option("--kustomize", "kustomize", default=None, metavar="CMD",
+                         help="The command that builds a kustomization folder [default: kubectl kustomize].")):
+        func = option(func)
+    return func
+
+
+def _build_cache(cache_dir: Path | None, no_cache: bool) -> Path | None:
+    """The build cache folder that --cache-dir and --no-cache ask for (None: none)."""
+    if no_cache and cache_dir is not None:
+        raise click.UsageError("--cache-dir and --no-cache do not go together")
+    if no_cache:
+        return None
+    from .diff.store import default_cache_dir
+
+    return cache_dir or default_cache_dir()
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="argoflow-gen")
 @click.option("--debug", is_flag=True, help="Show a traceback instead of a crash report on unexpected errors.")
@@ -409,6 +434,87 @@ def status(repo: Path, quiet: bool, verbose: bool) -> None:
         click.echo(f"{repo}: clean")
         return
     raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("profiles", nargs=-1, metavar="[PROFILE...]")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--tree", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None, metavar="DIR",
+              help="List the images of the fork in DIR as it is, instead of rendering PROFILE...")
+@click.option("--format", "output_format", type=click.Choice(["list", "json"]), default="list", show_default=True,
+              help="list: one image per line (for skopeo/crane copy loops); json: each with every reference.")
+@build_options
+@verbosity
+def images(profiles: Sequence[str], overrides: Sequence[str], tree: Path | None, output_format: str,
+           kustomize: str | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, quiet: bool,
+           verbose: bool) -> None:
+    """List every container image the fork runs: in pod specs, and those controllers start later (named in
+    ConfigMaps, arguments and custom resources), from every Application's build.
+
+    \b
+    Example:
+      argoflow-gen images preset:full --set spec.repo.url=https://github.com/me/kf.git
+      argoflow-gen images --tree fork --format json > images.json
+    """
+    from .api import images_of
+    from .images import format_json, format_list
+
+    if (tree is None) == (not profiles):
+        raise click.UsageError("give PROFILE... to render, or --tree DIR for a fork on disk (not both)")
+    cache = _build_cache(cache_dir, no_cache)
+    if tree is not None:
+        from .diff.sources import read_folder
+
+        files = read_folder(tree)
+    else:
+        from .loader import load_profile
+        from .rendering import render as render_tree
+
+        files = dict(render_tree(load_profile(*profiles, overrides=overrides), read_only=True))
+    found, not_built = images_of(files, kustomize=kustomize, jobs=jobs, cache_dir=cache)
+    for name, reason in not_built:
+        if not quiet:
+            click.echo(f"warning: {name} is not built ({reason}): its images are not listed", err=True)
+    click.echo(format_json(found, not_built) if output_format == "json" else format_list(found), nl=False)
+    if verbose:
+        click.echo(f"{len(found)} images", err=True)
+
+
+@cli.command("upgrade-plan")
+@profile_arguments
+@click.option("--to", "target", required=True, metavar="VERSION", help="The Kubeflow release to upgrade to.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text for a terminal, markdown for a pull request, json for tools.")
+@click.option("--backup-jobs", "backup_jobs", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Write the backup Jobs (PreSync hooks) of the databases the upgrade migrates.")
+@build_options
+@verbosity
+def upgrade_plan(profiles: Sequence[str], overrides: Sequence[str], target: str, output_format: str,
+                 backup_jobs: Path | None, kustomize: str | None, jobs: int | None, cache_dir: Path | None,
+                 no_cache: bool, quiet: bool, verbose: bool) -> None:
+    """What upgrading the profiles' fork to another Kubeflow release does to the cluster's state: an ordered
+    runbook, most risky first (refused patches, data at risk, store switches, CRD versions, databases).
+
+    Exit status: 0 nothing risky, 1 high-risk steps (read them before the sync), 2 an error.
+
+    \b
+    Example:
+      argoflow-gen upgrade-plan my-cluster.yaml --to 1.11.0 --backup-jobs backups.yaml
+    """
+    from .upgrade import format_json, format_markdown, format_text, plan_for
+    from .writer import write_file
+
+    plan = plan_for(profiles, overrides, target, kustomize=kustomize, jobs=jobs,
+                    cache_dir=_build_cache(cache_dir, no_cache))
+    if backup_jobs is not None and plan.backup_jobs:
+        write_file(backup_jobs, plan.backup_jobs)
+        if verbose:
+            click.echo(f"wrote {backup_jobs}", err=True)
+    if not quiet:
+        formatter = {"text": format_text, "markdown": format_markdown, "json": format_json}[output_format]
+        click.echo(formatter(plan), nl=False)
+    if plan.high:
+        raise SystemExit(1)
 
 
 @cli.command("hash-password")

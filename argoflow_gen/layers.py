@@ -10,7 +10,7 @@ import copy
 import functools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -82,6 +82,20 @@ class Merged:
         for layer in reversed(self.layers):
             if layer.label != "--set":
                 return Origin(layer.document.file, 1, 1, layer.base)
+        return DEFAULT
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The effective profile data (merged, validated, defaults filled), and where each value came from."""
+
+    data: Mapping[str, Any]
+    merged: Merged
+
+    def origin(self, path: JsonPath) -> Origin:
+        """Where ``path`` was written, or ``DEFAULT`` if a default filled it."""
+        if path in self.merged.origins:
+            return self.merged.origins[path]
         return DEFAULT
 
 

@@ -144,11 +144,62 @@ class Kubeflow:
 
 
 @dataclass(frozen=True)
+class KeyPair:
+    """Two secret values that belong together (an access key pair, a database user): the keys of a Secret the
+    user creates, or two values sealed at render time."""
+
+    existing_secret: str | None
+    keys: tuple[str, str]  # the two keys, in that Secret or in the sealed one
+    sealed: tuple[SecretValue, SecretValue] | None = None
+
+
+@dataclass(frozen=True)
+class Route53:
+    """DNS-01 through AWS Route53; no credentials: the ambient ones of cert-manager's pod (IRSA, the node)."""
+
+    region: str
+    hosted_zone_id: str | None = None
+    role: str | None = None
+    credentials: KeyPair | None = None
+
+
+@dataclass(frozen=True)
+class CloudDNS:
+    """DNS-01 through Google Cloud DNS; no key: the ambient identity of cert-manager's pod (Workload Identity)."""
+
+    project: str
+    hosted_zone_name: str | None = None
+    service_account_key: SecretRef | None = None
+
+
+@dataclass(frozen=True)
+class AzureServicePrincipal:
+    client_id: str
+    tenant_id: str
+    client_secret: SecretRef
+
+
+@dataclass(frozen=True)
+class AzureDNS:
+    """DNS-01 through Azure DNS: a service principal, a managed identity, or the pod's ambient identity."""
+
+    subscription_id: str
+    resource_group: str
+    hosted_zone_name: str | None = None
+    environment: str | None = None
+    service_principal: AzureServicePrincipal | None = None
+    managed_identity: Mapping[str, str] | None = None  # {clientID} or {resourceID}
+
+
+@dataclass(frozen=True)
 class LetsEncrypt:
     email: str
     server: str  # the ACME directory URL
-    solver: str
+    solver: str  # http01 or dns01-<provider>
     cloudflare_api_token: SecretRef | None
+    route53: Route53 | None = None
+    cloud_dns: CloudDNS | None = None
+    azure_dns: AzureDNS | None = None
 
 
 @dataclass(frozen=True)
@@ -224,16 +275,6 @@ class Notebooks:
     workspace_storage_class: str | None
     culling_enabled: bool
     culling_idle_minutes: int
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    """Two secret values that belong together (an access key pair, a database user): the keys of a Secret the
-    user creates, or two values sealed at render time."""
-
-    existing_secret: str | None
-    keys: tuple[str, str]  # the two keys, in that Secret or in the sealed one
-    sealed: tuple[SecretValue, SecretValue] | None = None
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import catalog
-from .schema import Problem, git_url_problem
+from .schema import SCP_URL, Problem, git_url_problem
 from .yamlio import JsonPath
 
 RANK = 2
+#: The block of settings each DNS-01 solver of ``spec.ingress.tls.letsencrypt`` reads.
+DNS01_BLOCKS = {"dns01-cloudflare": "cloudflareApiToken", "dns01-route53": "route53", "dns01-clouddns": "cloudDNS",
+                "dns01-azuredns": "azureDNS"}
+#: Host names reserved for examples (RFC 2606): a repository there is a placeholder nobody can clone.
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+EXAMPLE_TLDS = ("example", "invalid")
 
 
 def _p(path: JsonPath, message: str, hint: str = "") -> Problem:
@@ -68,9 +74,31 @@ def _components(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator
                      f"{app['name']!r} is already the name of a generated Application")
 
 
+def is_example_host(host: str) -> bool:
+    """Is ``host`` a name reserved for examples (kubeflow.example.com, git.acme.example)?"""
+    host = host.lower().rstrip(".")
+    if host in EXAMPLE_DOMAINS or host.endswith(tuple(f".{domain}" for domain in EXAMPLE_DOMAINS)):
+        return True
+    return host.rpartition(".")[2] in EXAMPLE_TLDS
+
+
+def example_host(url: str) -> str | None:
+    """The host of a git URL if it is a name reserved for examples (git.example.com), else None."""
+    from urllib.parse import urlsplit
+
+    scp = SCP_URL.fullmatch(url)
+    host = scp.group("host") if scp else urlsplit(url).hostname or ""
+    return host.lower() if is_example_host(host) else None
+
+
 def _repo(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
     repo = spec["repo"]
     base: JsonPath = ("spec", "repo")
+    host = example_host(repo["url"])
+    if host:
+        yield _p((*base, "url"), f"{host} is an example host name: Argo CD cannot pull the fork from it",
+                 "set spec.repo.url to your fork's git URL, e.g. "
+                 "--set spec.repo.url=https://github.com/ORG/kubeflow-gitops.git")
     credentials = repo.get("credentials")
     if repo["private"] and not credentials:
         yield _p((*base, "private"), "a private repository needs credentials",
@@ -125,11 +153,18 @@ def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pr
         yield _p(("spec", "ingress", "domain"), f"TLS mode {mode} needs a domain",
                  "set spec.ingress.domain, or spec.ingress.tls.mode: none")
     le = tls.get("letsencrypt", {})
-    if le.get("solver") == "dns01-cloudflare" and "cloudflareApiToken" not in le:
-        yield _p((*base, "letsencrypt", "solver"), "solver dns01-cloudflare needs cloudflareApiToken")
-    if "cloudflareApiToken" in le and le.get("solver") != "dns01-cloudflare":
-        yield _p((*base, "letsencrypt", "cloudflareApiToken"),
-                 "cloudflareApiToken is only used by solver dns01-cloudflare")
+    solver = le.get("solver")
+    for provider_solver, block in DNS01_BLOCKS.items():
+        if solver == provider_solver and block not in le:
+            yield _p((*base, "letsencrypt", "solver"), f"solver {solver} needs {block}",
+                     f"set spec.ingress.tls.letsencrypt.{block}")
+        if block in le and solver != provider_solver:
+            yield _p((*base, "letsencrypt", block), f"{block} is only used by solver {provider_solver}",
+                     f"set solver: {provider_solver}, or remove {block}")
+    azure = le.get("azureDNS", {})
+    if "managedIdentity" in azure and "servicePrincipal" in azure:
+        yield _p((*base, "letsencrypt", "azureDNS", "managedIdentity"),
+                 "set only one of managedIdentity, servicePrincipal")
     if ingress.get("domain") in ingress.get("extraHosts", []):
         yield _p(("spec", "ingress", "extraHosts"), "repeats spec.ingress.domain")
 
@@ -209,7 +244,8 @@ def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[P
 def _secret_refs(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Mapping[str, Any]]]:
     """Every secret reference in the spec, found by shape: a mapping with existingSecret or sealed."""
     if isinstance(value, Mapping):
-        named = path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom")
+        named = path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom",
+                                      "serviceAccountKey")
         if named and path[:2] != ("spec", "repo"):
             yield path, value
             return

@@ -28,7 +28,7 @@ _IMAGE = re.compile(
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
 )
 _SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
-_SCP = re.compile(r"(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<path>[^\s]+)")
+SCP_URL = re.compile(r"(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<path>[^\s]+)")
 
 
 def is_dns_label(value: str) -> bool:
@@ -75,7 +75,7 @@ def git_url_problem(value: str) -> str | None:
     """Why a repository URL is refused, or None if it is fine."""
     from urllib.parse import urlsplit
 
-    if _SCP.fullmatch(value):
+    if SCP_URL.fullmatch(value):
         return None
     scheme = value.split("://", 1)[0] if "://" in value else ""
     if scheme not in ("https", "ssh"):

@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 KUSTOMIZE_OFFLINE = SHARED / "upstream" / "kustomize-offline"
 SCHEMAS = SHARED / "schemas"
+#: The fork the tests render presets for: preset:base's own URL is a placeholder that validation refuses.
+FORK_URL = "https://git.acme.internal/platform/kubeflow-gitops.git"
+FORK = f"spec.repo.url={FORK_URL}"
 
 
 def load_yaml_documents(text: str) -> list[Any]:
@@ -68,8 +71,10 @@ class Kustomize:
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_configuration(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The user's configuration folder (where the lock key is made) is a throwaway one for the tests."""
+    """The user's configuration folder (where the lock key is made) is a throwaway one for the tests; so is the
+    user cache folder, which the test workers share (a build one test made, another finds)."""
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.getbasetemp().parent / "user-cache")
     os.environ.pop("ARGOFLOW_GEN_LOCK_KEY", None)
 
 

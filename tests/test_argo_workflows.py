@@ -22,7 +22,7 @@ from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
 from argoflow_gen.tree import Tree
 
-from .conftest import SHARED, Kustomize, load_yaml_documents, unseal
+from .conftest import FORK, SHARED, Kustomize, load_yaml_documents, unseal
 
 ARGO_GIT = SHARED / "upstream" / "argo-workflows.git"
 HASH_SUFFIX = re.compile(r"-[2456789bcdfghkmt]{10}$")
@@ -40,7 +40,7 @@ EVERYTHING = (
 
 
 def render_full(version: str, *overrides: str) -> Tree:
-    return render(load_profile("preset:full", overrides=[f"spec.kubeflow.version={version}", *overrides]))
+    return render(load_profile("preset:full", overrides=[FORK, f"spec.kubeflow.version={version}", *overrides]))
 
 
 def written(tree: Tree, folder: Path) -> Path:
@@ -74,7 +74,7 @@ def component_folders(root: Path) -> list[Path]:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_off_by_default_on_in_the_full_preset(version: str) -> None:
-    base = render(load_profile("preset:base", overrides=[f"spec.kubeflow.version={version}"]))
+    base = render(load_profile("preset:base", overrides=[FORK, f"spec.kubeflow.version={version}"]))
     assert not [path for path in base if path.startswith(("argo-workflows/", "workflows/"))]
     assert "argocd-applications/argo-workflows.yaml" not in base
     dex_config = base["dex/kustomization.yaml"]
@@ -581,13 +581,13 @@ def test_the_workflows_folder_is_seeded_once_and_never_rewritten(tmp_path: Path)
 ])
 def test_inconsistent_settings_are_refused(overrides: tuple[str, ...], message: str) -> None:
     with pytest.raises(ProfileError) as raised:
-        load_profile("preset:base", overrides=list(overrides))
+        load_profile("preset:base", overrides=[FORK, *overrides])
     assert message in str(raised.value)
 
 
 def test_a_resolved_profile_loads_again_to_the_same_profile(tmp_path: Path) -> None:
     """The fork records the resolved profile (update reads it back): derived values must be stable."""
-    profile = load_profile("preset:full", overrides=list(EVERYTHING))
+    profile = load_profile("preset:full", overrides=[FORK, *EVERYTHING])
     tree = render(profile)
     record = tmp_path / "profile.yaml"
     record.write_text(tree[".argoflow-gen/profile.yaml"])

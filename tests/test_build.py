@@ -12,7 +12,7 @@ from argoflow_gen.catalog import VERSIONS, release
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
 
-from .conftest import Kustomize, load_yaml_documents
+from .conftest import FORK, Kustomize, load_yaml_documents
 
 pytestmark = pytest.mark.kustomize
 
@@ -42,7 +42,7 @@ def component_folders(root: Path) -> list[Path]:
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_kustomization_builds(preset: str, version: str, tmp_path: Path, kustomize: Kustomize) -> None:
-    tree = render(load_profile(f"preset:{preset}", overrides=[f"spec.kubeflow.version={version}"]))
+    tree = render(load_profile(f"preset:{preset}", overrides=[FORK, f"spec.kubeflow.version={version}"]))
     root = write(tree, tmp_path / "fork")
     folders = component_folders(root)
     assert len(folders) >= 15
@@ -68,6 +68,7 @@ REMOVED = {
     ("", "Secret", "oauth2-proxy", "oauth2-proxy"),  # published client and cookie secrets
     ("", "Secret", "kubeflow", "mlpipeline-minio-artifact"),  # minio/minio123
     ("", "Secret", "kubeflow", "katib-mysql-secrets"),  # the password "test"
+    ("", "Secret", "kubeflow", "mysql-secret"),  # root with an empty password
     ("kubeflow.org", "Profile", "", "kubeflow-user-example-com"),  # upstream's default user
 }
 ADDED_PROFILE = ("kubeflow.org", "Profile", "", "kubeflow-admin-example-com")
@@ -77,7 +78,7 @@ JOBS = ("dex-secrets", "oauth2-proxy-secrets", "pipelines-secrets", "katib-secre
 @pytest.mark.parametrize("version", VERSIONS)
 def test_union_of_applications_reproduces_upstream_example(version: str, tmp_path: Path,
                                                            kustomize: Kustomize) -> None:
-    tree = render(load_profile("preset:base", overrides=[f"spec.kubeflow.version={version}"]))
+    tree = render(load_profile("preset:base", overrides=[FORK, f"spec.kubeflow.version={version}"]))
     root = write(tree, tmp_path / "fork")
     union: dict[tuple[str, str, str, str], str] = {}
     for folder in component_folders(root):
@@ -112,6 +113,7 @@ def _find(documents: list[dict[str, Any]], kind: str, name: str) -> dict[str, An
 def test_profile_values_reach_the_built_manifests(tmp_path: Path, kustomize: Kustomize) -> None:
     images = ["registry.example.com/notebooks/scipy:2.0", "registry.example.com/notebooks/torch:2.0"]
     profile = load_profile("preset:base", overrides=[
+        FORK,
         f"spec.notebooks.images={images}",
         "spec.notebooks.workspaceVolume={size: 20Gi, storageClass: fast-ssd}",
         "spec.notebooks.culling={enabled: true, idleMinutes: 90}",
@@ -146,10 +148,11 @@ def test_profile_values_reach_the_built_manifests(tmp_path: Path, kustomize: Kus
 
     gateway = _find(kustomize.build_objects(root / "kubeflow-istio-resources"), "Gateway", "kubeflow-gateway")
     https = [server for server in gateway["spec"]["servers"] if server["port"]["number"] == 443]
-    assert https == [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": ["ml.example.org"],
+    hosts = ["ml.example.org", "*.ml.example.org"]  # with KServe's NAME-NAMESPACE.ml.example.org hosts
+    assert https == [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": hosts,
                       "tls": {"mode": "SIMPLE", "credentialName": "kubeflow-gateway-tls"}}]
     certificate = _find(kustomize.build_objects(root / "kubeflow-istio-resources"), "Certificate", "kubeflow-gateway")
-    assert certificate["spec"]["dnsNames"] == ["ml.example.org"]
+    assert certificate["spec"]["dnsNames"] == hosts
 
     service = _find(kustomize.build_objects(root / "istio"), "Service", "istio-ingressgateway")
     assert service["spec"]["type"] == "LoadBalancer"
@@ -183,7 +186,7 @@ def test_no_upstream_default_secret_survives_the_build(tmp_path: Path, kustomize
         "user@example.com",
     ]
     for version in VERSIONS:
-        root = write(render(load_profile("preset:full", overrides=[f"spec.kubeflow.version={version}"])),
+        root = write(render(load_profile("preset:full", overrides=[FORK, f"spec.kubeflow.version={version}"])),
                      tmp_path / version)
         for folder in component_folders(root):
             built = kustomize.build(folder)
@@ -194,7 +197,7 @@ def test_no_upstream_default_secret_survives_the_build(tmp_path: Path, kustomize
 @pytest.mark.parametrize("version", ["v2.14.21", "v3.5.1"])
 def test_argocd_install_builds_in_both_releases_and_ha(version: str, tmp_path: Path, kustomize: Kustomize) -> None:
     for ha in ("false", "true"):
-        tree = render(load_profile("preset:minimal", overrides=[f"spec.argocd.version={version}",
+        tree = render(load_profile("preset:minimal", overrides=[FORK, f"spec.argocd.version={version}",
                                                                  f"spec.argocd.ha={ha}"]))
         root = write(tree, tmp_path / f"fork-{ha}")
         built = kustomize.build_objects(root / "argocd" / "base")

@@ -27,7 +27,10 @@ def test_every_command_takes_quiet_and_verbose(name: str) -> None:
     assert {"-q", "--quiet", "-v", "--verbose"} <= options, name
 
 
-def test_the_readmes_diff_examples_show_a_difference() -> None:
+def test_the_readmes_diff_examples_show_a_difference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "acme.yaml").write_text(  # the README's running example: preset:full and a fork URL
+        "extends: [preset:full]\nspec: {repo: {url: 'https://git.acme.internal/platform/kubeflow.git'}}\n")
     commands = [line for line in README.splitlines() if line.startswith("argoflow-gen diff --old")]
     assert commands
     for line in commands:
@@ -55,7 +58,9 @@ def test_init_writes_the_schemas_its_modeline_names(tmp_path: Path) -> None:
     for name in named:
         assert (tmp_path / name).is_file(), name
         assert f"wrote {tmp_path / name}" in result.stdout
-    assert CliRunner().invoke(cli, ["validate", str(tmp_path / "cluster.yaml")]).exit_code == 0
+    valid = CliRunner().invoke(cli, ["validate", str(tmp_path / "cluster.yaml"), "--set",
+                                     "spec.repo.url=https://git.acme.internal/platform/kubeflow.git"])
+    assert valid.exit_code == 0, valid.output
 
 
 def test_the_layer_schema_accepts_an_overlay_the_profile_schema_refuses(tmp_path: Path) -> None:

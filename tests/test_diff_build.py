@@ -284,7 +284,9 @@ def test_the_comment_on_a_release_bump_of_the_full_preset_keeps_what_matters(off
     markdown = format_markdown(diff, full="https://github.com/acme/kubeflow-fork/actions/runs/1")
     assert len(markdown) <= 65_536
     head = markdown[: markdown.index("<details>")]
-    assert head.index("**Profile changes**") < head.index("| Application |")
+    assert head.index("**Upgrade risks**") < head.index("**Profile changes**") < head.index("| Application |")
+    assert "object store switches from minio to seaweedfs" in head
+    assert "training-operator is removed, with its CRDs" in head
     assert "| `spec.kubeflow.version` | `1.10.2` | `1.11.0` |" in head
     assert "**Applications added:** `trainer`" in head and "**Applications removed:** `training-operator`" in head
     sections = re.findall(r"<details><summary><code>([^<]+)</code>", markdown)

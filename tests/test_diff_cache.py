@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,20 @@ import pytest
 from click.testing import CliRunner, Result
 
 from argoflow_gen.cli import cli
-from argoflow_gen.diff import build_tree, build_trees, compare, diff_resources, format_json, profile_pair
+from argoflow_gen.diff import (
+    Diff,
+    build_tree,
+    build_trees,
+    compare,
+    diff_resources,
+    format_json,
+    format_markdown,
+    profile_pair,
+)
 from argoflow_gen.diff.command import diff_command
 from argoflow_gen.diff.pairs import not_built
 from argoflow_gen.diff.sources import Pair
+from argoflow_gen.diff.upgrades import upgrade_risks
 
 ROOT = Path(__file__).resolve().parent.parent
 KUSTOMIZE_OFFLINE = ROOT.parent / "shared" / "upstream" / "kustomize-offline"
@@ -144,26 +155,38 @@ def test_repositories_only_unchanged_applications_need_are_not_fetched(tmp_path:
     assert added and all(name.startswith("team-") for name in added)
 
 
-def _full(pair: Pair) -> str:
-    """The report of the resource level as it was before only changed Applications were built: every
-    Application of both sides built, every one compared."""
+def reports(result: Diff) -> tuple[str, str, Any]:
+    return format_json(result), format_markdown(result), result.upgrade
+
+
+def _full(pair: Pair) -> tuple[str, str, Any]:
+    """The reports (json, markdown, the upgrade plan) as they were before only changed Applications were
+    built: every Application of both sides built whole, every one compared."""
     old, new = build_trees(pair.old, pair.new, kustomize=str(KUSTOMIZE_OFFLINE))
     skipped = {item.application for item in not_built(pair.old, pair.new)}
-    resources = diff_resources({name: docs for name, docs in old.manifests.items() if name not in skipped},
-                               {name: docs for name, docs in new.manifests.items() if name not in skipped},
-                               namespaces=new.namespaces, old_namespaces=old.namespaces,
-                               not_built=not_built(pair.old, pair.new))
-    return format_json(compare(pair).with_resources(resources))
+    old_manifests = {name: docs for name, docs in old.manifests.items() if name not in skipped}
+    new_manifests = {name: docs for name, docs in new.manifests.items() if name not in skipped}
+    resources = diff_resources(old_manifests, new_manifests, namespaces=new.namespaces,
+                               old_namespaces=old.namespaces, not_built=not_built(pair.old, pair.new))
+    return reports(replace(compare(pair).with_resources(resources),
+                           upgrade=upgrade_risks(pair, old_manifests, new_manifests)))
+
+
+ARGOCD = "spec.argocd.manage=true"  # Argo CD's own Application: the same at both releases
 
 
 @pytest.mark.parametrize("change", [
-    pytest.param((["bump-1.10.2.yaml"], ["bump-1.11.0.yaml"], []), id="release bump"),
-    pytest.param((["bump-1.11.0.yaml"], ["bump-1.11.0.yaml"], [IMAGES]), id="one key"),
+    pytest.param((["bump-1.10.2.yaml"], ["bump-1.11.0.yaml"], [ARGOCD], [ARGOCD]), id="release bump"),
+    pytest.param((["bump-1.11.0.yaml"], ["bump-1.11.0.yaml"], [], [IMAGES]), id="one key"),
 ])
-def test_building_only_what_differs_is_exact(change: tuple[list[str], list[str], list[str]]) -> None:
-    old, new, overrides = change
-    pair = profile_pair(old, new, new_overrides=overrides)
-    assert format_json(compare(pair, build=True, kustomize=str(KUSTOMIZE_OFFLINE))) == _full(pair)
+def test_building_only_what_differs_is_exact(change: tuple[list[str], list[str], list[str], list[str]]) -> None:
+    old, new, old_overrides, new_overrides = change
+    pair = profile_pair(old, new, old_overrides=old_overrides, new_overrides=new_overrides)
+    found = reports(compare(pair, build=True, kustomize=str(KUSTOMIZE_OFFLINE)))
+    assert found == _full(pair)
+    if old != new:  # a release bump: its upgrade plan, from every Application, also those that did not change
+        assert "training-operator is removed, with its CRDs" in found[1]
+        assert not any("argocd" in step.title for step in found[2].steps)
 
 
 CRD = """apiVersion: apiextensions.k8s.io/v1
@@ -197,7 +220,7 @@ def test_the_scope_of_a_kind_comes_from_a_crd_of_an_unchanged_application(
     (change,) = result.resources_of("widgets")
     assert (change.key.kind, change.key.namespace, change.status) == ("Widget", namespace, "changed")
     assert logged.builds() == ["crds", "widgets", "widgets"]
-    assert format_json(result) == _full(pair)
+    assert reports(result) == _full(pair)
 
 
 # --------------------------------------------------------------------------------- the persistent cache
@@ -341,3 +364,39 @@ def test_the_streamed_report_is_the_final_report(form: str) -> None:
     if form == "json":
         document: dict[str, Any] = json.loads(result.stdout)
         assert list(document)[-2:] == ["entries", "summary"]
+
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec: {{containers: [{{name: web, image: "{image}"}}]}}
+"""
+
+
+def test_images_use_the_builds_of_an_earlier_diff(tmp_path: Path, logged: Logged) -> None:
+    """`images` keys its builds as `diff --build` does: after a diff of a pull request, listing the images of
+    the new side builds nothing, and the list is what a run without the cache lists."""
+    cache = tmp_path / "cache"
+    old = tree(web={"kustomization.yaml": "resources:\n- deployment.yaml\n",
+                    "deployment.yaml": DEPLOYMENT.format(image="ghcr.io/acme/web:1.0")})
+    new = {**old, "web/deployment.yaml": DEPLOYMENT.format(image="ghcr.io/acme/web:1.1")}
+    compare(Pair(old, new, "old", "new"), build=True, kustomize=str(logged.path), cache_dir=cache)
+    assert logged.builds() == ["web", "web"]
+    fork = tmp_path / "fork"
+    for path, text in new.items():
+        (fork / path).parent.mkdir(parents=True, exist_ok=True)
+        (fork / path).write_text(text)
+    logged.reset()
+    listed = {}
+    for name, options in (("cached", ["--cache-dir", str(cache)]), ("uncached", ["--no-cache"])):
+        result = CliRunner().invoke(cli, ["images", "--tree", str(fork), "--kustomize", str(logged.path), *options])
+        assert result.exit_code == 0, result.output
+        listed[name] = result.stdout
+    assert logged.builds() == ["web"]  # the run without the cache only
+    assert listed["cached"] == listed["uncached"] == "ghcr.io/acme/web:1.1\n"
+    assert CliRunner().invoke(cli, ["images", "--tree", str(fork), "--cache-dir", str(cache),
+                                    "--no-cache"]).exit_code == 2

@@ -16,6 +16,11 @@ from argoflow_gen.diff import MARKER
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
 
+from .conftest import FORK
+
+#: Both sides of a diff of the minimal preset, on the tests' fork.
+OLD = ("--old", "preset:minimal", "--old-set", FORK)
+NEW = ("--new", "preset:minimal", "--set", FORK)
 IMAGES = "spec.notebooks.images=[ghcr.io/example/jupyter-scipy:v2.0.0, ghcr.io/example/jupyter-pytorch:v2.0.0]"
 
 Run = Callable[..., Result]
@@ -37,7 +42,7 @@ def _formats(run: Run, *args: str) -> dict[str, Result]:
 
 
 def test_identical_profile_sets_exit_0(run: Run, snapshot: Any) -> None:
-    results = _formats(run, "--old", "preset:minimal", "--new", "preset:minimal")
+    results = _formats(run, *OLD, *NEW)
     for result in results.values():
         assert result.exit_code == 0, result.output
     assert "No differences." in results["text"].stdout
@@ -48,7 +53,7 @@ def test_identical_profile_sets_exit_0(run: Run, snapshot: Any) -> None:
 
 
 def test_spawner_image_change(run: Run, snapshot: Any) -> None:
-    results = _formats(run, "--old", "preset:minimal", "--new", "preset:minimal", "--set", IMAGES)
+    results = _formats(run, *OLD, *NEW, "--set", IMAGES)
     for result in results.values():
         assert result.exit_code == 1, result.output
     markdown = results["markdown"].stdout
@@ -68,7 +73,7 @@ def test_spawner_image_change(run: Run, snapshot: Any) -> None:
 
 
 def test_component_turned_on_adds_its_application_and_folder(run: Run, snapshot: Any) -> None:
-    result = run("--old", "preset:minimal", "--new", "preset:minimal",
+    result = run(*OLD, *NEW,
                  "--set", "spec.kubeflow.components.tensorboards-web-app.enabled=true", "--format", "json")
     assert result.exit_code == 1, result.output
     document = json.loads(result.stdout)
@@ -81,7 +86,7 @@ def test_component_turned_on_adds_its_application_and_folder(run: Run, snapshot:
     changed = {entry["path"] for entry in document["entries"] if entry["change"] == "changed"}
     assert "kustomization.yaml" in changed  # the root kustomization lists the new Application
     assert {entry["change"] for entry in document["entries"]} == {"added", "changed"}
-    markdown = run("--old", "preset:minimal", "--new", "preset:minimal",
+    markdown = run(*OLD, *NEW,
                    "--set", "spec.kubeflow.components.tensorboards-web-app.enabled=true", "--format", "markdown")
     assert "| `tensorboards-web-app` | Applications | 3 / 0 / 0 |" in markdown.stdout
     assert "**Applications added:** `tensorboards-web-app`" in markdown.stdout
@@ -91,21 +96,21 @@ def test_component_turned_on_adds_its_application_and_folder(run: Run, snapshot:
 
 
 def test_text_context_and_colour(run: Run) -> None:
-    plain = run("--old", "preset:minimal", "--new", "preset:minimal", "--set", IMAGES, "-U", "0").stdout
-    wide = run("--old", "preset:minimal", "--new", "preset:minimal", "--set", IMAGES, "-U", "5").stdout
+    plain = run(*OLD, *NEW, "--set", IMAGES, "-U", "0").stdout
+    wide = run(*OLD, *NEW, "--set", IMAGES, "-U", "5").stdout
     assert "\x1b[" not in plain
     assert "@@ -10 +10 @@" in plain and len(wide.splitlines()) > len(plain.splitlines())
-    coloured = run("--old", "preset:minimal", "--new", "preset:minimal", "--set", IMAGES, "--color", "always").stdout
+    coloured = run(*OLD, *NEW, "--set", IMAGES, "--color", "always").stdout
     assert "\x1b[32m+    value: ghcr.io/example/jupyter-scipy:v2.0.0\x1b[0m" in coloured
 
 
 def test_old_set_applies_to_the_old_side_only(run: Run) -> None:
-    result = run("--old", "preset:minimal", "--old-set", IMAGES, "--new", "preset:minimal", "--set", IMAGES)
+    result = run(*OLD, "--old-set", IMAGES, *NEW, "--set", IMAGES)
     assert result.exit_code == 0, result.output
 
 
 def test_quiet_prints_nothing_and_keeps_the_exit_code(run: Run) -> None:
-    result = run("--old", "preset:minimal", "--new", "preset:minimal", "--set", IMAGES, "--quiet")
+    result = run(*OLD, *NEW, "--set", IMAGES, "--quiet")
     assert (result.exit_code, result.stdout) == (1, "")
 
 
@@ -115,12 +120,12 @@ def test_quiet_prints_nothing_and_keeps_the_exit_code(run: Run) -> None:
 @pytest.fixture
 def fork(tmp_path: Path) -> Path:
     folder = tmp_path / "fork"
-    render(load_profile("preset:minimal")).write(folder)
+    render(load_profile("preset:minimal", overrides=[FORK])).write(folder)
     return folder
 
 
 def test_against_an_up_to_date_fork_exit_0(run: Run, fork: Path) -> None:
-    result = run("preset:minimal", "--against", str(fork))
+    result = run("preset:minimal", "--set", FORK, "--against", str(fork))
     assert result.exit_code == 0, result.output
     assert "No differences." in result.stdout
 
@@ -129,7 +134,7 @@ def test_against_a_fork_shows_what_a_re_render_changes(run: Run, fork: Path) -> 
     seed = fork / "jupyter-web-app" / "custom" / "kustomization.yaml"
     seed.write_text(seed.read_text() + "# my own note\n")  # the user's file: a render keeps it
     (fork / "notes.txt").write_text("mine\n")  # not generated: kept
-    result = run("preset:minimal", "--set", IMAGES, "--against", str(fork), "--format", "json")
+    result = run("preset:minimal", "--set", FORK, "--set", IMAGES, "--against", str(fork), "--format", "json")
     assert result.exit_code == 1, result.output
     changes = {entry["path"]: entry["change"] for entry in json.loads(result.stdout)["entries"] if not entry["state"]}
     assert changes == {"jupyter-web-app/spawner_ui_config.yaml": "changed"}
@@ -138,7 +143,7 @@ def test_against_a_fork_shows_what_a_re_render_changes(run: Run, fork: Path) -> 
 def test_against_a_fork_with_a_generated_file_deleted(run: Run, fork: Path) -> None:
     (fork / "jupyter-web-app" / "spawner_ui_config.yaml").unlink()
     shutil.rmtree(fork / "volumes-web-app")
-    result = run("preset:minimal", "--against", str(fork), "--format", "json")
+    result = run("preset:minimal", "--set", FORK, "--against", str(fork), "--format", "json")
     assert result.exit_code == 1, result.output
     changes = {entry["path"]: entry["change"] for entry in json.loads(result.stdout)["entries"]}
     assert changes == {
@@ -150,7 +155,7 @@ def test_against_a_fork_with_a_generated_file_deleted(run: Run, fork: Path) -> N
 
 def test_against_a_folder_without_a_render_is_an_error(run: Run, tmp_path: Path) -> None:
     (tmp_path / "other.txt").write_text("x")
-    result = run("preset:minimal", "--against", str(tmp_path))
+    result = run("preset:minimal", "--set", FORK, "--against", str(tmp_path))
     assert result.exit_code == 2
     assert result.stderr == f"{tmp_path} holds no earlier render (name the folder of a fork written by " \
                             "`argoflow-gen render`)\n"
@@ -161,7 +166,7 @@ def test_against_a_folder_without_a_render_is_an_error(run: Run, tmp_path: Path)
 
 @pytest.mark.parametrize(("args", "message"), [
     ((), "give exactly one of: --old PROFILE... --new PROFILE..., PROFILE... --against DIR, --repo DIR"),
-    (("--old", "preset:minimal"), "give both --old PROFILE and --new PROFILE"),
+    (("--old", "preset:minimal", "--old-set", FORK), "give both --old PROFILE and --new PROFILE"),
     (("--old", "a.yaml", "--new", "b.yaml", "--repo", "."), "give exactly one of: --old PROFILE... --new "
      "PROFILE..., PROFILE... --against DIR, --repo DIR (got --old/--new and --repo)"),
     (("--old", "a.yaml", "--new", "b.yaml", "--base", "main"), "--base and --head go with --repo"),
@@ -180,6 +185,6 @@ def test_an_invalid_profile_exit_2_with_its_location(run: Run, tmp_path: Path) -
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: argoflow-gen/v1alpha1\nkind: Profile\nmetadata: {name: x}\nextends: [preset:minimal]\n"
                    "spec:\n  kubeflow:\n    version: '9.9.9'\n")
-    result = run("--old", "preset:minimal", "--new", str(bad))
+    result = run(*OLD, "--new", str(bad))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{bad}:7:")

@@ -16,6 +16,8 @@ from click.testing import Result
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
 
+from .conftest import FORK
+
 IMAGES = "spec.notebooks.images=[ghcr.io/example/jupyter-scipy:v2.0.0]"
 COMMIT = re.compile(r"\(([0-9a-f]{12})\)")
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -45,7 +47,7 @@ def git(repo: Path, *args: str) -> str:
 
 def write_render(folder: Path, *overrides: str) -> None:
     """Render into the fork's folder, as a user does (the previous render is updated in place)."""
-    tree = render(load_profile("preset:minimal", overrides=["spec.repo.path=deploy", *overrides]))
+    tree = render(load_profile("preset:minimal", overrides=[FORK, "spec.repo.path=deploy", *overrides]))
     tree.write(folder, force=True)
 
 

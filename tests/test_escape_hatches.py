@@ -17,6 +17,7 @@ kind: Profile
 metadata: {name: hatches}
 extends: [preset:minimal]
 spec:
+  repo: {url: https://git.acme.internal/platform/kubeflow-gitops.git}
   scheduling:
     nodeSelector: {pool: system}
   kubeflow:

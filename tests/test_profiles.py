@@ -20,7 +20,10 @@ from argoflow_gen.cli import cli
 from argoflow_gen.errors import Issue, ProfileError
 from argoflow_gen.loader import load_profile
 
+from .conftest import FORK
+
 ROOT = Path(__file__).resolve().parent.parent
+
 DATA = Path(__file__).resolve().parent / "data"
 VALID = DATA / "profiles" / "valid"
 VERSIONS = ("1.10.2", "1.11.0")
@@ -66,7 +69,7 @@ def _explained(result: Result) -> dict[str, tuple[str, str]]:
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_preset_validates_at_every_version(preset: str, version: str, in_data: Path) -> None:
-    result = _ok(_invoke("validate", f"preset:{preset}", "--set", f"spec.kubeflow.version={version}"))
+    result = _ok(_invoke("validate", f"preset:{preset}", "--set", f"spec.kubeflow.version={version}", "--set", FORK))
 
     assert re.fullmatch(
         rf"preset:{re.escape(preset)}: valid profile {re.escape(preset)} \(Kubeflow {re.escape(version)}, "
@@ -163,7 +166,7 @@ def test_explain_shows_where_each_value_of_three_layers_came_from(in_data: Path,
         "spec.auth.users[0].passwordHashFrom.existingSecret": ("dex-static-passwords", f"{cluster}:19:44"),
         # base.yaml, where nothing above overrides it
         "metadata.description": ('Kubeflow for ACME.', f"{base}:6:16"),
-        "spec.repo.url": ("https://git.acme.example/platform/kubeflow.git", f"{base}:11:10"),
+        "spec.repo.url": ("https://git.acme.internal/platform/kubeflow.git", f"{base}:11:10"),
         "spec.repo.revision": ("stable", f"{base}:12:15"),
         "spec.ingress.serviceType": ("LoadBalancer", f"{base}:18:18"),
         "spec.argocd.syncPolicy.prune": ("false", f"{base}:15:14"),
@@ -321,7 +324,7 @@ def test_profile_error_from_a_cross_field_rule_in_a_file(in_data: Path) -> None:
 
 
 def test_the_typed_profile_is_immutable(in_data: Path) -> None:
-    profile = load_profile("preset:full")
+    profile = load_profile("preset:full", overrides=[FORK])
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         profile.name = "changed"  # type: ignore[misc]
@@ -352,6 +355,13 @@ def test_init_writes_a_starter_profile_that_validates(
     text = (tmp_path / "my-cluster.yaml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=")
     assert f"  - preset:{preset}\n" in text
+    # its one placeholder that cannot work, the example fork URL, is refused where the starter wrote it
+    refused = _invoke("validate", "my-cluster.yaml")
+    assert refused.exit_code == 2
+    (line,) = refused.stderr.splitlines()
+    number = text.split("\n").index("    url: https://git.example.com/platform/kubeflow-gitops.git") + 1
+    assert line.startswith(f"my-cluster.yaml:{number}:10: spec.repo.url: git.example.com is an example host name")
+    (tmp_path / "my-cluster.yaml").write_text(text.replace("git.example.com", "git.acme.internal"), encoding="utf-8")
     validated = _ok(_invoke("validate", "my-cluster.yaml"))
     assert validated.stdout.startswith("my-cluster.yaml: valid profile my-cluster (Kubeflow ")
 

@@ -25,6 +25,8 @@ DATA = Path(__file__).parent / "data"
 INVALID = DATA / "profiles" / "invalid"
 CORPUS = sorted(path.name for path in INVALID.glob("*.yaml"))
 
+#: The tests' fork, for cases whose layers leave preset:base's placeholder URL (refused on its own) in place.
+FORK = ("--set", "spec.repo.url=https://git.acme.internal/platform/kubeflow-gitops.git")
 HEADER = "apiVersion: argoflow-gen/v1alpha1\nkind: Profile\nmetadata:\n  name: broken\nextends:\n  - preset:base\n"
 
 #: ``FILE:LINE:COL: message``; the message may start with a json path and end with a (hint).
@@ -65,14 +67,14 @@ GENERATED: dict[str, Generated] = {
     "set-empty-key": Generated(("preset:base", "--set", "spec..domain=kf.example.com")),
     "set-number-for-string": Generated(("preset:base", "--set", "spec.kubeflow.version=1.10")),
     "set-second-unknown-key": Generated(
-        ("preset:base", "--set", "spec.ingress.domain=kf.example.com", "--set", "spec.ingress.tsl.mode=none")
+        ("preset:base", "--set", "spec.ingress.domain=kf.example.com", "--set", "spec.ingress.tsl.mode=none", *FORK)
     ),
     "set-enum-typo-over-file": Generated(
-        ("cluster.yaml", "--set", "spec.ingress.serviceType=Nodeport"),
+        ("cluster.yaml", "--set", "spec.ingress.serviceType=Nodeport", *FORK),
         {"cluster.yaml": (HEADER + "spec:\n  ingress:\n    serviceType: NodePort\n").encode()},
     ),
     "two-files-error-in-first": Generated(
-        ("a.yaml", "b.yaml"),
+        ("a.yaml", "b.yaml", *FORK),
         {
             "a.yaml": (HEADER + "spec:\n  ingress:\n    serviceType: Loadbalancer\n").encode(),
             "b.yaml": b"spec:\n  ingress:\n    domain: kf.example.com\n",

@@ -19,7 +19,7 @@ from argoflow_gen.rendering import render
 from argoflow_gen.state import LOCK_FILE, PRISTINE
 from argoflow_gen.tree import Tree
 
-from .conftest import load_yaml_documents
+from .conftest import FORK, load_yaml_documents
 
 PRESETS = [name for name in preset_names() if name != "base"] + ["base"]
 SEALED_VALUE = re.compile(r"^(\s+[A-Za-z0-9_.-]+): [A-Za-z0-9+/]{200,}={0,2}$", re.MULTILINE)
@@ -38,7 +38,7 @@ def sealed_env(sealing_keys: tuple[Any, Path], tmp_path: Path, monkeypatch: pyte
 
 
 def render_preset(preset: str, version: str, *extra: str) -> Tree:
-    return render(load_profile(f"preset:{preset}", overrides=[f"spec.kubeflow.version={version}", *extra]))
+    return render(load_profile(f"preset:{preset}", overrides=[FORK, f"spec.kubeflow.version={version}", *extra]))
 
 
 def normalised(tree: Mapping[str, str], sealed: bool) -> dict[str, str]:
@@ -87,7 +87,7 @@ def test_applications_match_the_crd_and_their_paths_exist(preset: str, version: 
                                                           application_validator: Any) -> None:
     tree = render_preset(preset, version)
     folders = {path.rsplit("/", 1)[0] for path in tree if path.endswith("/kustomization.yaml")}
-    root = load_profile(f"preset:{preset}").repo.path
+    root = load_profile(f"preset:{preset}", overrides=[FORK]).repo.path
     applications = dict(_applications(tree))
     assert "kubeflow.yaml" in applications
     listed = load_yaml_documents(tree["kustomization.yaml"])[0]["resources"]
@@ -129,7 +129,9 @@ def test_waves_order_dependencies() -> None:
         if path != "kubeflow.yaml":
             waves[application["metadata"]["name"]] = int(
                 application["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
-    order = [["kubeflow-namespace", "istio-namespace"], ["istio-crds", "cert-manager", "sealed-secrets"],
+    # the sealed-secrets chart (its CRD) comes before Argo CD's own Application, which may sync a SealedSecret
+    assert waves["sealed-secrets"] < waves["argocd"]
+    order = [["kubeflow-namespace", "istio-namespace"], ["istio-crds", "cert-manager"],
              ["cert-manager-issuer", "istio"], ["dex", "kubeflow-istio-resources", "cluster-local-gateway"],
              ["oauth2-proxy"], ["knative-serving"], ["jupyter-web-app", "kserve", "pipelines", "trainer"],
              ["user-namespace"]]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from argoflow_gen.cli import cli
 
-from .conftest import load_yaml_documents, unseal
+from .conftest import FORK, load_yaml_documents, unseal
 
 GIT_TOKEN = "ghp_Zq8s3cr3tT0k3nV4lue"
 OIDC_SECRET = "oidc-client-s3cret/with+symbols="
@@ -54,7 +54,7 @@ metadata: {name: private-lab}
 extends: [preset:full]
 spec:
   repo:
-    url: https://git.example.com/lab/kubeflow.git
+    url: https://git.acme.internal/lab/kubeflow.git
     private: true
     credentials:
       sealed:
@@ -114,7 +114,7 @@ def test_sealed_secrets_decrypt_to_exactly_the_inputs(lab: Path, sealing_keys: t
     sealed = {(d["metadata"]["namespace"], d["metadata"]["name"]): (p, d) for p, d in _sealed(lab / "fork")}
     path, repository = sealed[("argocd", "kubeflow-fork-repository")]
     assert path == lab / "fork/argocd/overlays/private-repo/repository-secret.yaml"
-    assert _decrypt(private_key, repository) == {"url": b"https://git.example.com/lab/kubeflow.git",
+    assert _decrypt(private_key, repository) == {"url": b"https://git.acme.internal/lab/kubeflow.git",
                                                  "type": b"git", "username": b"robot",
                                                  "password": GIT_TOKEN.encode()}
     assert repository["spec"]["template"]["metadata"]["labels"] == {"argocd.argoproj.io/secret-type": "repository"}
@@ -200,7 +200,7 @@ def test_a_missing_environment_variable_is_a_clear_error(lab: Path, monkeypatch:
 
 
 def test_generated_mode_puts_no_secret_value_in_git(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["render", "preset:full", "-o", str(tmp_path / "fork")])
+    result = CliRunner().invoke(cli, ["render", "preset:full", "--set", FORK, "-o", str(tmp_path / "fork")])
     assert result.exit_code == 0, result.output
     assert not _sealed(tmp_path / "fork")
     job = load_yaml_documents((tmp_path / "fork/oauth2-proxy/oauth2-proxy-secrets.yaml").read_text())[-1]

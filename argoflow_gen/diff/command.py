@@ -137,7 +137,7 @@ def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str]
 
     \b
     Examples:
-      argoflow-gen diff --old preset:full --old-set spec.kubeflow.version=1.10.2 --new preset:full
+      argoflow-gen diff --old my-cluster.yaml --old-set spec.kubeflow.version=1.10.2 --new my-cluster.yaml
       argoflow-gen diff my-cluster.yaml --against fork/
       argoflow-gen diff --repo . --base origin/main --build --format markdown > diff.md
     """

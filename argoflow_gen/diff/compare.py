@@ -11,10 +11,11 @@ from .apps import applications
 from .build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE, Progress, settings
 from .files import diff_trees
 from .model import ApplicationDiff, Diff
-from .pairs import build_changes, not_built
+from .pairs import Kept, build_changes, not_built
 from .profile import profile_changes
 from .sealedcheck import findings
 from .sources import Pair
+from .upgrades import plan_reads, release_changes, upgrade_risks
 
 
 class Listener(Protocol):
@@ -38,7 +39,8 @@ def compare(pair: Pair, *, build: bool = False, kustomize: str = DEFAULT_KUSTOMI
     fetched repositories across runs (see ``store``); ``max_memory`` (bytes) bounds the memory of the run
     and its builds (see ``budget``). An Application not built on either side (a Helm
     chart, say) is listed as not built and left out of the resource level, so that a change of source kind
-    does not show its resources as removed. ``listener`` is told the file level before anything is built,
+    does not show its resources as removed. A change of Kubeflow release also builds the Applications that
+    cannot differ, for its upgrade plan (``upgrades``). ``listener`` is told the file level before anything is built,
     and each Application as soon as it is compared (``stream`` writes a report that way).
     """
     diff = diff_trees(pair.old, pair.new, old_label=pair.old_label, new_label=pair.new_label)
@@ -55,9 +57,12 @@ def compare(pair: Pair, *, build: bool = False, kustomize: str = DEFAULT_KUSTOMI
                    allow_ssh=allow_ssh, timeout=timeout, cache_dir=cache_dir, max_memory=max_memory)
     if listener is not None:
         listener.files(replace(diff, built=True, not_built=not_built(pair.old, pair.new)))
+    kept = Kept(plan_reads) if release_changes(pair) else None  # a release bump: its upgrade plan too
     resources = build_changes(pair.old, pair.new, run, on_start=listener.pending if listener else None,
-                              on_compared=listener.application if listener else None)
+                              on_compared=listener.application if listener else None, kept=kept)
     final = diff.with_resources(resources)
+    if kept is not None:
+        final = replace(final, upgrade=upgrade_risks(pair, *kept.manifests()))
     if listener is not None:
         listener.finished(final)
     return final

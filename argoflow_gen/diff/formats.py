@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .escape import visible
+from ..escape import visible
 from .lines import FORMATTING, STATE, counts_text, file_lines, group_summary, resource_lines, symbol
 from .model import Counts, Diff, ResourceChange, title
 from .show import plain

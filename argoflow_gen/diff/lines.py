@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .escape import visible
+from ..escape import visible
 from .model import Counts, Diff, FieldChange, FileChange, Masked, ResourceChange
 from .show import dump_value, inline
 

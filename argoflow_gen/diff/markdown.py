@@ -19,7 +19,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from .escape import md_code, md_text
+from ..escape import md_code, md_text
 from .lines import FORMATTING, STATE, counts_text, file_lines, group_summary, plural, resource_lines, symbol
 from .model import REPOSITORY, Counts, Diff, ResourceChange, title
 
@@ -104,6 +104,13 @@ def _head(diff: Diff) -> str:
     if diff.findings:
         lines += ["> [!CAUTION]", "> **Security findings**: review these before merging.",
                   *(f"> - {md_text(finding)}" for finding in diff.findings), ""]
+    if diff.upgrade is not None and diff.upgrade.high:
+        from ..upgrade.report import markdown_steps
+
+        lines += [f"> [!WARNING]\n> **Upgrade risks**: Kubeflow {md_code(diff.upgrade.old_version)} → "
+                  f"{md_code(diff.upgrade.new_version)}; read these before the sync "
+                  "(`argoflow-gen upgrade-plan` writes the whole runbook and the backup Jobs).", "",
+                  *markdown_steps(diff.upgrade, ("high",)), ""]
     lines += _profile_table(diff)
     moved = [f"**{label}:** " + ", ".join(md_code(name) for name in names)
              for label, names in (("Applications added", diff.added_applications),

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from .escape import visible
+from ..escape import visible
 from .profile import ProfileChange
 
 FileStatus = Literal["added", "removed", "changed", "formatting"]
@@ -185,6 +185,7 @@ class Diff:
     profile: tuple[ProfileChange, ...] = ()  # what changed in the recorded profile
     added_applications: tuple[str, ...] = ()
     removed_applications: tuple[str, ...] = ()
+    upgrade: Any = None  # argoflow_gen.upgrade.UpgradePlan of a change of Kubeflow release (built diffs only)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", tuple(sorted(self.files, key=lambda change: change.path)))

@@ -28,11 +28,31 @@ OnStart = Callable[[Sequence[str]], None]
 OnCompared = Callable[[str, ApplicationDiff | None], None]
 
 
+class Kept:
+    """The documents ``wanted`` picks of every Application of both sides (the unchanged ones too, built once),
+    for what needs both whole sides (an upgrade plan); ``manifests`` gives them sorted by Application."""
+
+    def __init__(self, wanted: Callable[[Mapping[str, Any]], bool]) -> None:
+        self.wanted = wanted
+        self.sides: tuple[dict[str, Manifests], dict[str, Manifests]] = ({}, {})
+
+    def add(self, sides: Sequence[int], name: str, found: Manifests) -> None:
+        picked = [document for document in found if self.wanted(document)]
+        for side in sides:
+            self.sides[side][name] = picked
+
+    def manifests(self) -> tuple[dict[str, Manifests], dict[str, Manifests]]:
+        old, new = self.sides
+        return dict(sorted(old.items())), dict(sorted(new.items()))
+
+
 class _Comparison:
     """The Applications of a pair being compared: their builds so far, and the kinds known cluster-scoped."""
 
-    def __init__(self, on_compared: OnCompared | None) -> None:
+    def __init__(self, on_compared: OnCompared | None, kept: Kept | None) -> None:
         self.on_compared = on_compared
+        self.kept = kept
+        self.unchanged: set[str] = set()
         self.known = set(CLUSTER_SCOPED)
         self.namespaces: dict[str, tuple[str, str]] = {}
         self.sides: dict[str, dict[int, Manifests]] = {}
@@ -47,6 +67,10 @@ class _Comparison:
     def built(self, unit: Unit, found: list[Mapping[str, Any]]) -> None:
         self.known |= cluster_scoped([found])
         name = unit.application.name
+        if self.kept is not None:
+            self.kept.add((0, 1) if name in self.unchanged else (unit.side,), name, found)
+        if name in self.unchanged:
+            self.memos.pop(name, None)
         if name in self.present:
             self.sides[name][unit.side] = found
         self.flush()
@@ -74,13 +98,15 @@ class _Comparison:
 
 
 def build_changes(old: Mapping[str, str], new: Mapping[str, str], run: Settings, *,
-                  on_start: OnStart | None = None, on_compared: OnCompared | None = None) -> Diff:
+                  on_start: OnStart | None = None, on_compared: OnCompared | None = None,
+                  kept: Kept | None = None) -> Diff:
     """The resource level of the diff from ``old`` to ``new``: what ``diff_resources`` says of every
-    Application's full build, from the builds of the Applications that can differ."""
+    Application's full build, from the builds of the Applications that can differ. With ``kept``, every
+    Application is built (those that cannot differ once, for both sides) and ``kept`` collects them."""
     old_apps, new_apps = applications(old), applications(new)
     skipped = not_built(old, new)
     names = sorted((set(old_apps) | set(new_apps)) - {item.application for item in skipped})
-    comparison = _Comparison(on_compared)
+    comparison = _Comparison(on_compared, kept)
     with workspace([old, new], run) as space:
         units: dict[str, list[Unit]] = {}
         unchanged: list[Unit] = []
@@ -90,6 +116,7 @@ def build_changes(old: Mapping[str, str], new: Mapping[str, str], run: Settings,
             namespaces = _namespaces(name, old_apps, new_apps)
             if len(mine) == 2 and mine[0].local == mine[1].local and namespaces[0] == namespaces[1]:
                 unchanged.append(mine[1])
+                comparison.unchanged.add(name)
                 continue
             units[name] = mine
             comparison.namespaces[name] = namespaces
@@ -99,7 +126,9 @@ def build_changes(old: Mapping[str, str], new: Mapping[str, str], run: Settings,
             on_start(sorted(units))
         engine = Engine(space)
         engine.run([unit for name in sorted(units) for unit in units[name]], comparison.built, comparison.memo)
-        if comparison.sides and unchanged:  # a kind's scope is still unknown: the unchanged may tell it
+        if kept is not None:
+            engine.run(unchanged, comparison.built, comparison.memo)
+        elif comparison.sides and unchanged:  # a kind's scope is still unknown: the unchanged may tell it
             engine.run(unchanged, comparison.built, comparison.memo, stop=lambda: not comparison.sides)
         comparison.everything_known = True
         comparison.flush()

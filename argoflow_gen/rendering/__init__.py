@@ -20,6 +20,7 @@ from ..state import (
 from ..tree import Tree
 from ..yamlio import dump
 from . import (  # noqa: F401 - they register customizers
+    acme,
     argocd,
     argoworkflows,
     auth,
@@ -47,6 +48,7 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
     """
     ctx = Context.of(profile, previous, rotate_secrets, read_secrets=read_secrets, create_lock_key=not read_only)
     build_folders(ctx)
+    ingress.warn_example_names(ctx)
     component_apps(ctx)
     folder = argocd.build(ctx)
     if profile.argocd.manage:

@@ -15,12 +15,14 @@ RETRY_WEBHOOK = {"limit": 20, "backoff": {"duration": "15s", "factor": 2, "maxDu
 
 
 def sync_policy(profile: Profile, *, server_side: bool = False, respect_ignore: bool = False,
-                retry: dict[str, Any] | None = None) -> dict[str, Any]:
+                create_namespace: bool = False, retry: dict[str, Any] | None = None) -> dict[str, Any]:
     policy: dict[str, Any] = {}
     settings = profile.argocd.sync_policy
     if settings.automated:
         policy["automated"] = {"prune": settings.prune, "selfHeal": settings.self_heal}
     options = []
+    if create_namespace:
+        options.append("CreateNamespace=true")
     if server_side:
         options.append("ServerSideApply=true")
     if respect_ignore:
@@ -70,9 +72,13 @@ def component_apps(ctx: Context) -> None:
             source = _git_source(profile, extra.path or ".")
         ctx.apps.append(App(
             name=extra.name, namespace=extra.namespace, wave=extra.sync_wave, source=source,
-            sync_policy=sync_policy(profile, server_side=extra.server_side_apply),
+            # its namespace may be new: nothing else in the tree creates it
+            sync_policy=sync_policy(profile, server_side=extra.server_side_apply, create_namespace=True),
             annotations={"argocd.argoproj.io/sync-wave": str(extra.sync_wave)},
         ))
+        if extra.path not in (None, "."):
+            ctx.seeds[f"{extra.path}/README.md"] = render_template(
+                "extra-folder-README.md.j2", name=extra.name, namespace=extra.namespace, path=extra.path)
 
 
 def _plain(value: Any) -> Any:
@@ -81,15 +87,25 @@ def _plain(value: Any) -> Any:
     return thaw(value)
 
 
+#: On the ``argocd`` Application: deleting the app-of-apps (even with cascade) leaves it, and so Argo CD, in place.
+KEEP_ON_DELETE = {"argocd.argoproj.io/sync-options": "Delete=false"}
+
+
 def argocd_app(ctx: Context, folder: str) -> None:
-    """The Application that keeps Argo CD itself in sync with the fork."""
+    """The Application that keeps Argo CD itself in sync with the fork.
+
+    It never cascades: without the resources finalizer, deleting it leaves Argo CD running, and ``Delete=false``
+    keeps it when the app-of-apps is deleted with its children, so Argo CD outlives every Application it
+    removes.
+    """
     profile = ctx.profile
     wave = ctx.release.argocd.wave
     ctx.apps.append(App(
         name="argocd", namespace=profile.argocd.namespace, wave=wave,
         source=_git_source(profile, folder),
         sync_policy=sync_policy(profile, server_side=True),
-        annotations={"argocd.argoproj.io/sync-wave": str(wave)},
+        annotations={"argocd.argoproj.io/sync-wave": str(wave), **KEEP_ON_DELETE},
+        cascade=False,
     ))
 
 

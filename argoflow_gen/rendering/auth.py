@@ -118,6 +118,7 @@ def dex(ctx: Context, folder: Folder) -> None:
             ctx.expected_secrets.append(ExpectedSecret(
                 namespace=DEX_NAMESPACE, name=ref.existing_secret or "", keys=(key,),
                 purpose=f"the bcrypt hash of {user.email}'s password (argoflow-gen hash-password)",
+                hashes=((key, user.email),),
             ))
     oidc = profile.auth.oidc
     if oidc:

@@ -23,6 +23,7 @@ class ExpectedSecret:
     type: str = "Opaque"
     labels: tuple[tuple[str, str], ...] = ()
     literals: tuple[tuple[str, str], ...] = ()  # keys whose (public) value the generator knows
+    hashes: tuple[tuple[str, str], ...] = ()  # keys holding the bcrypt hash of a user's password: (key, e-mail)
 
 
 @dataclass

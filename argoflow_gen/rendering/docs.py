@@ -1,34 +1,63 @@
-"""The fork's README and .gitattributes."""
+"""The fork's README (a runbook from an empty cluster to the Kubeflow login page and back) and .gitattributes."""
 
 from __future__ import annotations
 
-import shlex
+from typing import Any
 
 from ..state import LOCK_FILE
 from ..templating import markdown_text, render_template
-from .argocd import BASE, PRIVATE
-from .context import Context, ExpectedSecret
-
-
-def _commands(secret: ExpectedSecret) -> tuple[str, str]:
-    """How to create the Secret directly, and how to commit it sealed instead (kubeseal)."""
-    name = shlex.quote(secret.name)
-    if secret.type == "kubernetes.io/tls":
-        create = f"kubectl create secret tls {name} -n {secret.namespace} --cert=tls.crt --key=tls.key"
-    else:
-        sources = [f"--from-literal={key}={shlex.quote(value)}" for key, value in secret.literals]
-        sources += [f"--from-file={key}=./{key}" for key in secret.keys]
-        create = f"kubectl create secret generic {name} -n {secret.namespace} {' '.join(sources)}"
-    render = f"{create} --dry-run=client -o yaml"
-    for label, value in secret.labels:
-        render += f" | kubectl label --local -f - -o yaml {label}={value}"
-    plain = f"{render} | kubectl apply -f -"
-    sealed = f"{render} | kubeseal -o yaml > {secret.name}.sealed.yaml"
-    return plain, sealed
-
+from .acme import http01
+from .argocd import APPLICATION_HEALTH, HEALTH_CHECK_FILE, PRIVATE
+from .context import Context
+from .ingress import model_hosts, tls_secret
+from .runbook import hash_files, password_variable, pre_install, user_secrets
 
 WORKFLOW = ".github/workflows/argoflow-gen-diff.yaml"
 COMMENT_WORKFLOW = ".github/workflows/argoflow-gen-comment.yaml"
+
+
+def _users(ctx: Context) -> list[dict[str, Any]]:
+    auth = ctx.profile.auth
+    users = []
+    for user in auth.users:
+        ref = user.password_hash_from
+        variable = None
+        if ref is not None and ref.sealed is None:
+            variable = password_variable(ref.key or "")
+        note = (f"with the password you hashed from `${variable}`" if variable
+                else "with the password whose hash is in the profile" if user.password_hash
+                else "with the password whose hash you sealed into the tree")
+        if user.email == auth.admin:
+            note += " (Kubeflow's cluster admin)"
+        users.append({"email": user.email, "note": note})
+    return users
+
+
+def _access(ctx: Context) -> dict[str, Any]:
+    """What the README needs to say about reaching Kubeflow and logging in."""
+    profile = ctx.profile
+    ingress = profile.ingress
+    le = ingress.tls.letsencrypt
+    return {
+        "service_type": ingress.service_type,
+        "tls": ctx.tls,
+        "tls_mode": ingress.tls.mode,
+        "scheme": "https" if ctx.tls else "http",
+        "domain": ingress.domain or "localhost",
+        "hosts": [*ingress.hosts, *model_hosts(ctx)],
+        "letsencrypt": ingress.tls.mode == "letsencrypt",
+        "http01": http01(ctx),
+        "staging": bool(le and "staging" in le.server),
+        "tls_secret": tls_secret(ctx),
+        "wildcard": bool(model_hosts(ctx)),
+        "kserve": profile.kubeflow.on("kserve"),
+        "pipelines": profile.kubeflow.on("pipelines"),
+        "users": _users(ctx),
+        "oidc": profile.auth.oidc,
+        "admin": profile.auth.admin,
+        "profiles": bool(profile.profiles),
+        "profile_list": ", ".join(f"`{p.name}` (owned by {p.owner})" for p in profile.profiles),
+    }
 
 
 def write(ctx: Context) -> None:
@@ -47,33 +76,37 @@ def write(ctx: Context) -> None:
          for app in ctx.apps if app.name in ctx.folders),
         key=lambda row: (row["wave"], row["id"]),
     )
-    expected = []
-    seen = set()
-    for secret in ctx.expected_secrets:
-        key = (secret.namespace, secret.name, secret.keys)
-        if key in seen:
-            continue
-        seen.add(key)
-        plain, sealed = _commands(secret)
-        expected.append({"namespace": secret.namespace, "name": secret.name, "purpose": secret.purpose,
-                         "key_list": ", ".join(secret.keys), "plain": plain, "sealed": sealed})
+    extras = [{"name": extra.name, "namespace": extra.namespace, "path": extra.path, "wave": extra.sync_wave}
+              for extra in profile.extra_applications if extra.path not in (None, ".")]
+    secrets = user_secrets(ctx)
     credentials = profile.repo.credentials
-    sealed_repo = bool(credentials and credentials.sealed)
     ctx.files["README.md"] = render_template(
         "fork-README.md.j2",
         profile=profile,
         description=markdown_text(profile.description) or "A Kubeflow platform deployed with Argo CD.",
         version=profile.kubeflow.version,
         components=components,
-        install_folder=PRIVATE if sealed_repo else BASE,
-        sealed_repo=sealed_repo,
+        extras=extras,
+        manage=profile.argocd.manage,
+        argocd_ns=profile.argocd.namespace,
+        health_check="resource.customizations.health.argoproj.io_Application: |\n"
+                     + "".join(f"  {line}\n" for line in APPLICATION_HEALTH.splitlines()),
+        health_check_file=HEALTH_CHECK_FILE,
+        private_folder=PRIVATE,
+        sealed_repo=bool(credentials and credentials.sealed),
         sealing=bool(ctx.sealed_digests),
-        expected=expected,
+        secrets=secrets,
+        hash_files=hash_files(secrets),
+        key_files=[(key, secret) for secret in secrets for key in secret.keys
+                   if key not in {hashed for hashed, _email in secret.hashes} and secret.type != "kubernetes.io/tls"]
+        + [(key, secret) for secret in secrets if secret.type == "kubernetes.io/tls" for key in secret.keys],
+        pre_install=pre_install(secrets),
         generated=[f"`{name}`" for name in sorted(set(ctx.generated_secrets))],
         workflow_path=WORKFLOW,
         workflow=None if at_root else workflow,
         comment_workflow_path=COMMENT_WORKFLOW,
         comment_workflow=None if at_root else comment_workflow,
+        **_access(ctx),
     )
     generated = sorted(set(ctx.files) | {LOCK_FILE})
     ctx.files[".gitattributes"] = (

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..rules import is_example_host
+from .acme import ACME_ISSUER, cluster_issuer, http01, wildcard_allowed
 from .components import customizes
 from .context import Context, ExpectedSecret
 from .model import Folder
@@ -13,7 +15,18 @@ from .model import Folder
 GATEWAY_NAMESPACE = "istio-system"  # Istio resolves credentialName where the gateway workload runs
 CERTIFICATE_SECRET = "kubeflow-gateway-tls"
 SELF_SIGNED_ISSUER = "kubeflow-self-signing-issuer"
-ACME_ISSUER = "kubeflow-letsencrypt"
+
+
+def model_hosts(ctx: Context) -> list[str]:
+    """``*.DOMAIN`` for KServe's NAME-NAMESPACE.DOMAIN hosts, where a certificate can name it: a domain of at
+    least two labels (no wildcard over a top-level name), and no HTTP-01 issuer (which cannot get one)."""
+    domain = ctx.profile.ingress.domain
+    if not (domain and ctx.profile.kubeflow.on("kserve") and wildcard_allowed(ctx)):
+        return []
+    labels = domain.split(".")
+    if len(labels) < 2 or labels[-1].isdigit():
+        return []
+    return [f"*.{domain}"]
 
 
 def tls_secret(ctx: Context) -> str:
@@ -30,34 +43,20 @@ def gateway_service(ctx: Context, folder: Folder) -> None:
                           "spec": {"type": service_type}})
 
 
-def _issuer(ctx: Context) -> dict[str, Any]:
-    tls = ctx.profile.ingress.tls
-    le = tls.letsencrypt
-    assert le is not None
-    if le.solver == "http01":
-        solver: dict[str, Any] = {"http01": {"ingress": {"ingressClassName": "istio"}}}
-    else:
-        token = le.cloudflare_api_token
-        assert token is not None
-        if token.sealed is not None:
-            from .sealed import seal_values
-
-            name, key = "cloudflare-api-token", "api-token"
-            seal_values(ctx, ctx.folders["kubeflow-istio-resources"], "cert-manager", name, {key: token.sealed})
-        else:
-            name, key = token.existing_secret or "", token.key or "api-token"
-            ctx.expected_secrets.append(ExpectedSecret(
-                namespace="cert-manager", name=name, keys=(key,),
-                purpose="the Cloudflare API token cert-manager answers DNS-01 challenges with",
-            ))
-        solver = {"dns01": {"cloudflare": {"apiTokenSecretRef": {"name": name, "key": key}}}}
-    return {
-        "apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer",
-        "metadata": {"name": ACME_ISSUER},
-        "spec": {"acme": {"email": le.email, "server": le.server,
-                          "privateKeySecretRef": {"name": f"{ACME_ISSUER}-account-key"},
-                          "solvers": [solver]}},
-    }
+def warn_example_names(ctx: Context) -> None:
+    """Host names reserved for examples (preset:base's kubeflow.example.com) render, but never silently."""
+    ingress = ctx.profile.ingress
+    le = ingress.tls.letsencrypt if ingress.tls.mode == "letsencrypt" else None
+    named = [("spec.ingress.domain", ingress.domain)] if ingress.domain else []
+    named += [(f"spec.ingress.extraHosts[{index}]", host) for index, host in enumerate(ingress.extra_hosts)]
+    for where, host in named:
+        if host and is_example_host(host):
+            refused = ", and Let's Encrypt will not issue a certificate for it" if le else ""
+            ctx.warnings.append(f"{where}: {host} is an example host name: users reach Kubeflow there only through "
+                                f"an entry in their hosts file{refused} (set your own domain)")
+    if le and is_example_host(le.email.rpartition("@")[2]):
+        ctx.warnings.append(f"spec.ingress.tls.letsencrypt.email: Let's Encrypt refuses an account e-mail at "
+                            f"{le.email.rpartition('@')[2]} (set your own address)")
 
 
 @customizes("kubeflow-istio-resources")
@@ -66,13 +65,12 @@ def gateway(ctx: Context, folder: Folder) -> None:
     mode = ingress.tls.mode
     if mode == "none":
         return
-    hosts = list(ingress.hosts)
+    hosts = [*ingress.hosts, *model_hosts(ctx)]
     server = {"port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": hosts,
               "tls": {"mode": "SIMPLE", "credentialName": tls_secret(ctx)}}
     folder.add_patch([{"op": "add", "path": "/spec/servers/-", "value": server}],
                      {"group": "networking.istio.io", "kind": "Gateway", "name": "kubeflow-gateway"})
-    redirect = not (mode == "letsencrypt" and ingress.tls.letsencrypt and ingress.tls.letsencrypt.solver == "http01")
-    if redirect:
+    if not http01(ctx):  # HTTP-01 needs port 80 answered as it is, at the first issue and every renewal
         folder.add_patch([{"op": "add", "path": "/spec/servers/0/tls", "value": {"httpsRedirect": True}}],
                          {"group": "networking.istio.io", "kind": "Gateway", "name": "kubeflow-gateway"})
     if mode == "existing-secret":
@@ -84,7 +82,7 @@ def gateway(ctx: Context, folder: Folder) -> None:
     documents: list[dict[str, Any]] = []
     issuer = SELF_SIGNED_ISSUER
     if mode == "letsencrypt":
-        documents.append(_issuer(ctx))
+        documents.append(cluster_issuer(ctx, folder))
         issuer = ACME_ISSUER
     documents.append({
         "apiVersion": "cert-manager.io/v1", "kind": "Certificate",

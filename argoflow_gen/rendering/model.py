@@ -52,3 +52,4 @@ class App:
     sync_policy: dict[str, Any]
     ignore_differences: list[dict[str, Any]] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)
+    cascade: bool = True  # deleting the Application deletes what it deployed (Argo CD's resources finalizer)
