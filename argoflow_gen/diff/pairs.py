@@ -125,11 +125,13 @@ def build_changes(old: Mapping[str, str], new: Mapping[str, str], run: Settings,
         if on_start is not None:
             on_start(sorted(units))
         engine = Engine(space)
-        engine.run([unit for name in sorted(units) for unit in units[name]], comparison.built, comparison.memo)
-        if kept is not None:
-            engine.run(unchanged, comparison.built, comparison.memo)
-        elif comparison.sides and unchanged:  # a kind's scope is still unknown: the unchanged may tell it
-            engine.run(unchanged, comparison.built, comparison.memo, stop=lambda: not comparison.sides)
+        changed = [unit for name in sorted(units) for unit in units[name]]
+        if kept is not None:  # every Application, in one queue (the heaviest first)
+            engine.run([*changed, *unchanged], comparison.built, comparison.memo)
+        else:
+            engine.run(changed, comparison.built, comparison.memo)
+            if comparison.sides and unchanged:  # a kind's scope is still unknown: the unchanged may tell it
+                engine.run(unchanged, comparison.built, comparison.memo, stop=lambda: not comparison.sides)
         comparison.everything_known = True
         comparison.flush()
     return Diff(applications=tuple(comparison.results), not_built=skipped, built=True)
