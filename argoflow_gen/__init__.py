@@ -8,6 +8,8 @@ The library, stage by stage (each name is importable from ``argoflow_gen``):
 - review: ``profile_pair``, ``against_folder``, ``revision_pair`` -> ``Pair``; ``compare(pair, build=)`` -> ``Diff``
   (``build_trees`` builds each Application with kustomize); ``format_text``, ``format_markdown``, ``format_json``
 - regenerate: ``update(profiles, overrides, dir, dry_run=)`` -> ``UpdateResult``; ``status(dir)`` -> ``Status``
+- fleets: ``load_fleet(file)`` -> ``Fleet``; ``render_fleet(fleet)`` -> ``Tree``; ``render_fleet_to(file, dir)``;
+  ``fleet_diff(file, dir)`` -> which clusters a change touches
 - errors: every error derives from ``ArgoflowError`` and knows its exit code
 
 Names are imported on first use, so that ``argoflow-gen --version`` starts fast.
@@ -29,12 +31,13 @@ from .errors import (
     SecretError,
     StateError,
     UpdateError,
+    VerifyError,
 )
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .api import Rendered, render_to
+    from .api import Rendered, fleet_diff, render_fleet_to, render_to
     from .diff import (
         Diff,
         Pair,
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
         revision_pair,
     )
     from .diff.compare import compare
+    from .fleet import Fleet, load_fleet, render_fleet
     from .loader import load_profile
     from .planner import Plan
     from .profile import Profile
@@ -80,6 +84,11 @@ _LAZY = {
     "status": "regenerate",
     "UpdateResult": "regenerate",
     "Status": "regenerate",
+    "Fleet": "fleet",
+    "load_fleet": "fleet",
+    "render_fleet": "fleet",
+    "render_fleet_to": "api",
+    "fleet_diff": "api",
 }
 
 
@@ -104,6 +113,7 @@ __all__ = [
     "Diff",
     "DiffError",
     "DifferencesFound",
+    "Fleet",
     "InputError",
     "Issue",
     "OutputError",
@@ -119,18 +129,23 @@ __all__ = [
     "Tree",
     "UpdateError",
     "UpdateResult",
+    "VerifyError",
     "__version__",
     "against_folder",
     "build_trees",
     "compare",
     "diff_resources",
     "diff_trees",
+    "fleet_diff",
     "format_json",
     "format_markdown",
     "format_text",
+    "load_fleet",
     "load_profile",
     "profile_pair",
     "render",
+    "render_fleet",
+    "render_fleet_to",
     "render_to",
     "revision_pair",
     "status",

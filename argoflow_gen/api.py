@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
 from .images import Image, list_images
@@ -67,3 +68,41 @@ def images_of(tree: Mapping[str, str], *, kustomize: str | None = None, jobs: in
 
     built = build_tree(tree, kustomize=kustomize or DEFAULT_KUSTOMIZE, jobs=jobs, cache_dir=cache_dir)
     return list_images(built.manifests), tuple((item.application, item.reason) for item in built.not_built)
+
+
+def render_fleet_to(fleet_file: str | Path, output: str | Path, *, dry_run: bool = False, check: bool = False,
+                    force: bool = False) -> Rendered:
+    """Load a fleet file, render every cluster, and write (or, with ``dry_run``/``check``, only plan) the tree."""
+    from .fleet import load_fleet, render_fleet
+
+    fleet = load_fleet(fleet_file)
+    output = Path(output)
+    read_only = dry_run or check
+    if read_only:
+        refuse_pending(output)
+    elif pending_write(output):
+        with transaction(output):
+            pass
+    tree = render_fleet(fleet, previous=read_generated(output), read_only=read_only)
+    if not read_only:
+        return Rendered(tree.write(output, force=force), tree.findings, tree.warnings)
+    plan = tree.plan(output)
+    refused = refusal(plan)
+    if dry_run and refused is not None and not force:
+        raise refused
+    return Rendered(plan, tree.findings, tree.warnings)
+
+
+def fleet_diff(fleet_file: str | Path, repo: str | Path) -> Any:
+    """Which clusters rendering ``fleet_file`` would change in the fleet's folder ``repo``, and how (a
+    ``FleetChanges``): the generated files, as the fleet's lock lists them, against the render. Read-only: no
+    secret input is read (sealed values bound to the lock are carried on)."""
+    from .fleet import load_fleet, render_fleet
+    from .fleet.compare import compare_fleet
+
+    fleet = load_fleet(fleet_file)
+    repo = Path(repo)
+    refuse_pending(repo)
+    old = dict(read_generated(repo))
+    tree = render_fleet(fleet, previous=old, read_only=True, read_secrets=False)
+    return compare_fleet(fleet, tree.files, old)

@@ -76,6 +76,23 @@ class ArgoCDSpec:
 
 
 @dataclass(frozen=True)
+class KubernetesRange:
+    """The Kubernetes minor versions a release supports, inclusive ("1.31" to "1.33"), and where that is said."""
+
+    min: str
+    max: str
+    source: str
+
+    @staticmethod
+    def _minor(version: str) -> tuple[int, int]:
+        major, minor = version.split(".")[:2]
+        return int(major), int(minor)
+
+    def contains(self, major: int, minor: int) -> bool:
+        return self._minor(self.min) <= (major, minor) <= self._minor(self.max)
+
+
+@dataclass(frozen=True)
 class Release:
     """One Kubeflow release: its components and the upstream defaults the generator starts from."""
 
@@ -83,6 +100,7 @@ class Release:
     ref: str
     repo_url: str
     example_objects: int
+    kubernetes: KubernetesRange
     argo_workflows: str
     job_image: str
     object_store: Mapping[str, Any]
@@ -154,6 +172,7 @@ def release(version: str) -> Release:
         ref=raw["ref"],
         repo_url=raw["repoURL"],
         example_objects=int(raw["exampleObjects"]),
+        kubernetes=KubernetesRange(**raw["kubernetes"]),
         argo_workflows=raw["argoWorkflows"],
         job_image=raw["jobImage"],
         object_store=MappingProxyType(raw["objectStore"]),

@@ -43,7 +43,9 @@ def _crash(exc: BaseException, debug: bool) -> None:
 
 
 #: Commands whose modules are imported only when they run, so that startup stays fast.
-LAZY_COMMANDS = {"diff": ("argoflow_gen.diff.command", "diff_command")}
+LAZY_COMMANDS = {"diff": ("argoflow_gen.diff.command", "diff_command"),
+                 "fleet": ("argoflow_gen.fleet.command", "fleet_command"),
+                 "verify": ("argoflow_gen.verify.command", "verify_command")}
 
 
 class Group(click.Group):

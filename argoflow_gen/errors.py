@@ -90,6 +90,10 @@ class StateError(InputError):
     generated path names) is damaged or hostile: a path outside the fork, a symlink, a size over its limit."""
 
 
+class VerifyError(InputError):
+    """A cluster could not be verified: no kubeconfig, no connection, a build that fails (exit code 2)."""
+
+
 class DifferencesFound(ArgoflowError):
     """Not a failure: ``--check`` and ``diff`` found differences (exit code 1)."""
 

@@ -62,6 +62,11 @@ def _raise(problems: Sequence[schema.Problem], merged: Merged) -> None:
     raise ProfileError([row[-1] for row in placed])
 
 
+def raise_problems(problems: Sequence[schema.Problem], merged: Merged) -> None:
+    """Raise ProfileError with every problem placed at the file, line and column that wrote its path."""
+    _raise(problems, merged)
+
+
 def layers_of(sources: Iterable[str | Path], overrides: Iterable[str] = ()) -> list[Layer]:
     layers = collect(sources)
     layers.extend(parse_set(expression, index) for index, expression in enumerate(overrides))

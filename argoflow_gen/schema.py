@@ -174,14 +174,17 @@ def layer_schema_text() -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-@functools.lru_cache(maxsize=1)
-def _validator() -> Any:
+@functools.lru_cache(maxsize=4)
+def _validator(schema_file: str = "profile.schema.json") -> Any:
     from jsonschema import Draft202012Validator, FormatChecker
 
     checker = FormatChecker(formats=())
     for name, (check, _message, _hint) in _FORMATS.items():
         checker.checks(name)(_guard(check))
-    return Draft202012Validator(profile_schema(), format_checker=checker)
+    if schema_file == "profile.schema.json":
+        return Draft202012Validator(profile_schema(), format_checker=checker)
+    text = resources.files("argoflow_gen.data").joinpath(schema_file).read_text(encoding="utf-8")
+    return Draft202012Validator(json.loads(text), format_checker=checker)
 
 
 def _guard(check: Any) -> Any:
@@ -230,15 +233,20 @@ def validate(merged: Merged) -> list[Problem]:
     marker = _cache_marker(merged.data)
     if marker is not None and marker.exists():
         return []
-    problems: list[Problem] = []
-    for error in _validator().iter_errors(merged.data):
-        problems.extend(_explain(error, merged.written))
-    typed = {problem.path for problem in problems if problem.rank == 0 and not problem.at_key}
-    problems = [p for p in problems if p.rank == 0 or p.path not in typed]
+    problems = validate_against("profile.schema.json", merged)
     if not problems and marker is not None:
         with contextlib.suppress(OSError):
             marker.touch()
     return problems
+
+
+def validate_against(schema_file: str, merged: Merged) -> list[Problem]:
+    """Every violation of merged data against one of the shipped schemas (``data/SCHEMA_FILE``)."""
+    problems: list[Problem] = []
+    for error in _validator(schema_file).iter_errors(merged.data):
+        problems.extend(_explain(error, merged.written))
+    typed = {problem.path for problem in problems if problem.rank == 0 and not problem.at_key}
+    return [p for p in problems if p.rank == 0 or p.path not in typed]
 
 
 def _describe(value: Any, written: str | None = None) -> str:

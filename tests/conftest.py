@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,39 @@ def kustomize(tmp_path_factory: pytest.TempPathFactory) -> Kustomize:
     if not KUSTOMIZE_OFFLINE.exists():
         pytest.fail(f"{KUSTOMIZE_OFFLINE} is missing")
     return Kustomize(tmp_path_factory.getbasetemp().parent / "kustomize-cache")
+
+
+@pytest.fixture(scope="session")
+def kube_binaries() -> tuple[Path, Path]:
+    """kube-apiserver and etcd (scripts/test-tools); the API-server tier is skipped without them, and fails
+    instead when ARGOFLOW_GEN_REQUIRE_APISERVER=1 (as in CI)."""
+    from .kubeserver import REQUIRE, find_binaries
+
+    found = find_binaries()
+    if isinstance(found, str):
+        if os.environ.get(REQUIRE) == "1":
+            pytest.fail(f"{REQUIRE}=1 but {found}")
+        pytest.skip(found)
+    return found
+
+
+@pytest.fixture
+def kube_server(kube_binaries: tuple[Path, Path]) -> Iterator[Any]:
+    """A fresh, empty kube-apiserver + etcd for one test (about 3 s to start), stopped after it."""
+    from .kubeserver import start
+
+    server = start(*kube_binaries)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def tier_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this run, shared by its xdist workers (renders and builds of the API-server tier)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "apiserver-tier"
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import re
 import shlex
 from pathlib import Path
 
+import click
 import jsonschema
 import pytest
 from click.testing import CliRunner
@@ -23,8 +24,10 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 def test_every_command_takes_quiet_and_verbose(name: str) -> None:
     command = cli.get_command(None, name)  # type: ignore[arg-type]
     assert command is not None
-    options = {option for param in command.params for option in getattr(param, "opts", [])}
-    assert {"-q", "--quiet", "-v", "--verbose"} <= options, name
+    commands = list(command.commands.values()) if isinstance(command, click.Group) else [command]
+    for each in commands:  # a group's commands (fleet render, fleet diff) each take them
+        options = {option for param in each.params for option in getattr(param, "opts", [])}
+        assert {"-q", "--quiet", "-v", "--verbose"} <= options, (name, each.name)
 
 
 def test_the_readmes_diff_examples_show_a_difference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,7 +34,7 @@ def _commands() -> list[str]:
 
 def test_readme_gives_one_setup_one_main_and_one_test_command() -> None:
     setup, main, tests = _commands()
-    assert setup == "python3 -m venv .venv && .venv/bin/pip install -e '.[test]'"
+    assert setup == "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && scripts/test-tools"
     assert main == ".venv/bin/argoflow-gen render examples/quickstart.yaml -o fork"
     assert tests == ".venv/bin/python -m pytest -n auto -q"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -34,19 +34,22 @@ from . import (  # noqa: F401 - they register customizers
 from .applications import argocd_app, component_apps, write_applications
 from .components import build_folders, write_folders
 from .context import Context
+from .model import Target
 
 
 def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotate_secrets: bool = False,
-           read_only: bool = False, read_secrets: bool = True) -> Tree:
+           read_only: bool = False, read_secrets: bool = True, target: Target | None = None) -> Tree:
     """The complete fork-ready tree of a profile: every file, as text, keyed by its path in the fork.
 
     ``previous`` (the files of an earlier render, by path) lets sealed values be re-used instead of re-sealed
     while they are bound to its lock and their inputs are unchanged; ``rotate_secrets`` makes new random
     values anyway. ``read_only`` (for commands that write nothing) never creates the user's lock key;
     ``read_secrets=False`` never reads a secret input and carries on every sealed value bound to the lock.
+    ``target`` places the Applications elsewhere than the profile's own cluster (a cluster of a fleet).
     The tree's ``findings`` and ``warnings`` say what the caller should show.
     """
-    ctx = Context.of(profile, previous, rotate_secrets, read_secrets=read_secrets, create_lock_key=not read_only)
+    ctx = Context.of(profile, previous, rotate_secrets, read_secrets=read_secrets, create_lock_key=not read_only,
+                     target=target)
     build_folders(ctx)
     ingress.warn_example_names(ctx)
     component_apps(ctx)
@@ -77,4 +80,4 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
                 findings=tuple(dict.fromkeys(ctx.findings)), warnings=tuple(dict.fromkeys(ctx.warnings)))
 
 
-__all__ = ["render"]
+__all__ = ["Target", "render"]

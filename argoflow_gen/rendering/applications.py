@@ -7,7 +7,7 @@ from typing import Any
 from ..profile import Profile
 from ..templating import render_template
 from .context import Context
-from .model import App
+from .model import App, Target
 
 APPLICATIONS_DIR = "argocd-applications"
 RETRY = {"limit": 10, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}}
@@ -109,9 +109,11 @@ def argocd_app(ctx: Context, folder: str) -> None:
     ))
 
 
-def application_text(ctx: Context, app: App) -> str:
-    return render_template("application.yaml.j2", app=app, namespace=ctx.profile.argocd.namespace,
-                           project=ctx.profile.argocd.project)
+def application_text(ctx: Context, app: App, *, on_argo_cd: bool = False) -> str:
+    """One Application; ``on_argo_cd`` for one whose objects are Applications (they live beside Argo CD)."""
+    return render_template("application.yaml.j2", app=app, name=ctx.target.name_prefix + app.name,
+                           namespace=ctx.profile.argocd.namespace, project=ctx.profile.argocd.project,
+                           server=Target().server if on_argo_cd else ctx.target.server)
 
 
 def write_applications(ctx: Context) -> None:
@@ -132,4 +134,4 @@ def write_applications(ctx: Context) -> None:
         sync_policy=sync_policy(profile),
         annotations=annotations,
     )
-    ctx.files["kubeflow.yaml"] = application_text(ctx, root)
+    ctx.files["kubeflow.yaml"] = application_text(ctx, root, on_argo_cd=True)

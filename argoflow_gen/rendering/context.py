@@ -9,7 +9,7 @@ from typing import Any
 from ..catalog import Release, release
 from ..profile import Profile
 from ..state import LOCK_FILE, SealedEntry, parse_lock
-from .model import App, Folder
+from .model import App, Folder, Target
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Context:
     rotate_secrets: bool = False
     read_secrets: bool = True  # False: never read a secret input; carry on every sealed value bound to the lock
     create_lock_key: bool = False  # whether a missing lock key may be made (by commands that write)
+    target: Target = field(default_factory=Target)
     findings: list[str] = field(default_factory=list)  # security findings: shown first, fail --check
     warnings: list[str] = field(default_factory=list)
     _lock_key: list[bytes | None] = field(default_factory=list)
@@ -51,7 +52,7 @@ class Context:
 
     @classmethod
     def of(cls, profile: Profile, previous: Mapping[str, str] | None = None, rotate_secrets: bool = False,
-           read_secrets: bool = True, create_lock_key: bool = False) -> Context:
+           read_secrets: bool = True, create_lock_key: bool = False, target: Target | None = None) -> Context:
         previous = previous or {}
         sealed: Mapping[str, SealedEntry] = {}
         rotation = 0
@@ -61,7 +62,7 @@ class Context:
             sealed, rotation = lock.sealed, lock.rotation
         return cls(profile=profile, release=release(profile.kubeflow.version), previous=previous,
                    previous_sealed=sealed, previous_rotation=rotation, rotate_secrets=rotate_secrets,
-                   read_secrets=read_secrets, create_lock_key=create_lock_key)
+                   read_secrets=read_secrets, create_lock_key=create_lock_key, target=target or Target())
 
     def lock_key(self) -> bytes | None:
         """The user's lock key (``argoflow_gen.lockkey``), looked up once per render."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ..yamlio import dump
@@ -53,3 +55,13 @@ class App:
     ignore_differences: list[dict[str, Any]] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)
     cascade: bool = True  # deleting the Application deletes what it deployed (Argo CD's resources finalizer)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a render's Applications run, when that is not decided by the profile alone: in a fleet, a cluster's
+    Applications live in the hub's Argo CD, named after the cluster, and target its API server."""
+
+    name_prefix: str = ""
+    server: str = "https://kubernetes.default.svc"
+    argocd_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # argocd-cmd-params-cm

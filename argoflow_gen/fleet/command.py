@@ -1,0 +1,95 @@
+"""``argoflow-gen fleet``: render a fleet, and see which clusters a change touches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group("fleet")
+def fleet_command() -> None:
+    """Many clusters from one repository and one Argo CD (the hub's): render a fleet file, diff it.
+
+    \b
+    Example:
+      argoflow-gen fleet render fleet.yaml -o .
+      argoflow-gen fleet diff fleet.yaml --repo . --format markdown
+    """
+
+
+@fleet_command.command("render")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The fleet's folder in the repository (spec.path).")
+@click.option("--dry-run", is_flag=True, help="Print what would be created, updated or deleted; write nothing.")
+@click.option("--check", is_flag=True, help="Exit 1 if the folder differs from what the fleet renders.")
+@click.option("--force", is_flag=True, help="Write into a folder that holds files argoflow-gen did not write.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success; the exit code tells.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every file considered, not just changes.")
+def fleet_render(fleet_file: Path, output: Path, dry_run: bool, check: bool, force: bool, quiet: bool,
+                 verbose: bool) -> None:
+    """Render every cluster of a fleet into one folder: clusters/NAME/, shared/, fleet/ and fleet.yaml.
+
+    \b
+    Example:
+      argoflow-gen fleet render fleet.yaml -o .
+    """
+    from ..api import render_fleet_to
+
+    rendered = render_fleet_to(fleet_file, output, dry_run=dry_run, check=check, force=force)
+    plan = rendered.plan
+    for finding in rendered.findings:
+        click.echo(f"security: {finding}", err=True)
+    if not quiet:
+        for warning in rendered.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    if check or dry_run:
+        changed = [(action, path) for action, path in plan.rows() if verbose or action != "unchanged"]
+        for action, path in changed:
+            click.echo(f"{action:9} {path}")
+        if check and (plan.changes or rendered.findings):
+            click.echo(f"{output}: out of date; to bring it up to date, run: argoflow-gen fleet render "
+                       f"{fleet_file} -o {output}", err=True)
+            raise SystemExit(1)
+        if check and not quiet:
+            click.echo(f"{output}: up to date")
+        return
+    if verbose:
+        for action, path in plan.rows():
+            click.echo(f"{action:9} {path}")
+    if not quiet:
+        click.echo(f"{output}: {len(plan.create) + len(plan.seed)} created, {len(plan.update)} updated, "
+                   f"{len(plan.delete)} deleted, {len(plan.unchanged)} unchanged")
+
+
+@fleet_command.command("diff")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The fleet's folder holding an earlier render.")
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text for a terminal, markdown for a pull request, json for tools.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
+@click.option("-v", "--verbose", is_flag=True, help="List every changed file under its cluster (text).")
+def fleet_diff_command(fleet_file: Path, repo: Path, output_format: str, quiet: bool, verbose: bool) -> None:
+    """Which clusters rendering the fleet would change, and how: one line per cluster (files added, changed,
+    removed; the components whose folders change), the fleet's own files last. Read-only.
+
+    Exit status: 0 no changes, 1 changes, 2 an error.
+
+    \b
+    Example:
+      argoflow-gen fleet diff fleet.yaml --repo . --format markdown
+    """
+    from ..api import fleet_diff
+    from .compare import format_fleet_json, format_fleet_markdown, format_fleet_text
+
+    changes = fleet_diff(fleet_file, repo)
+    if not quiet:
+        if output_format == "text":
+            click.echo(format_fleet_text(changes, verbose=verbose), nl=False)
+        else:
+            click.echo((format_fleet_markdown if output_format == "markdown" else format_fleet_json)(changes),
+                       nl=False)
+    if changes.clusters:
+        raise SystemExit(1)

@@ -1,0 +1,133 @@
+"""Fleet → Tree, in memory: each cluster's render under ``clusters/<name>/``, identical folders once under
+``shared/``, and at the top what the hub's Argo CD needs to drive them (``fleet.yaml`` and ``fleet/``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+from .. import __version__
+from ..errors import ProfileError
+from ..loader import load_profile
+from ..profile import Profile, thaw
+from ..rendering import Target, render
+from ..state import (
+    LOCK_FILE,
+    PRISTINE,
+    PROFILE_RECORD,
+    STATE_DIR,
+    STATE_IGNORE,
+    STATE_IGNORE_TEXT,
+    Lock,
+    format_lock,
+    parse_lock,
+    pristine_text,
+    sha256,
+)
+from ..tree import Tree
+from ..yamlio import dump
+from .model import Cluster, Fleet
+from .objects import fleet_files, readme
+from .secrets import cluster_secret
+from .share import overlay, shared_folders
+
+#: What Argo CD's ApplicationSet controller needs for a progressive rollout.
+PROGRESSIVE = {"applicationsetcontroller.enable.progressive.syncs": "true"}
+
+
+def _overrides(fleet: Fleet, cluster: Cluster) -> list[str]:
+    return [f"spec.repo.path={json.dumps(fleet.repo_path(fleet.folder(cluster.name)))}",
+            f"spec.argocd.manage={'true' if cluster.name == fleet.hub else 'false'}"]
+
+
+def cluster_profile(fleet: Fleet, cluster: Cluster) -> Profile:
+    """The profile of one cluster: the fleet's base, the cluster's layers, and what the fleet decides (its
+    folder in the repository, and that only the hub manages Argo CD)."""
+    return load_profile(*fleet.base, *cluster.layers, overrides=_overrides(fleet, cluster))
+
+
+def _below(files: Mapping[str, str] | None, folder: str) -> dict[str, str]:
+    prefix = f"{folder}/"
+    return {path[len(prefix):]: text for path, text in (files or {}).items() if path.startswith(prefix)}
+
+
+def _check_one_argo_cd(fleet: Fleet, profiles: Mapping[str, Profile]) -> None:
+    hub = profiles[fleet.hub]
+    for name, profile in profiles.items():
+        for what, mine, theirs in (("spec.repo.url", profile.repo.url, hub.repo.url),
+                                   ("spec.repo.revision", profile.repo.revision, hub.repo.revision),
+                                   ("spec.argocd.namespace", profile.argocd.namespace, hub.argocd.namespace)):
+            if mine != theirs:
+                from ..errors import Issue
+
+                raise ProfileError([Issue(f"cluster {name!r} has {what} {mine!r}, the hub {theirs!r}",
+                                          file=fleet.file, path=what,
+                                          hint="one fleet is one repository and one Argo CD: set it in the base")])
+
+
+def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, read_only: bool = False,
+                 read_secrets: bool = True, profiles: Mapping[str, Profile] | None = None) -> Tree:
+    """The fleet's whole tree. ``previous`` are the files of an earlier render of the fleet (by path), so that
+    sealed values are carried on; ``profiles`` lets a caller pass clusters' profiles it already loaded."""
+    loaded = dict(profiles or {})
+    for cluster in fleet.clusters:
+        if cluster.name not in loaded:
+            loaded[cluster.name] = cluster_profile(fleet, cluster)
+    _check_one_argo_cd(fleet, loaded)
+    trees: dict[str, Tree] = {}
+    for cluster in fleet.clusters:
+        folder = fleet.folder(cluster.name)
+        target = Target(name_prefix=f"{cluster.name}-", server=cluster.server,
+                        argocd_params=PROGRESSIVE if cluster.name == fleet.hub and fleet.rollout else {})
+        trees[cluster.name] = render(loaded[cluster.name], previous=_below(previous, folder), target=target,
+                                     read_only=read_only, read_secrets=read_secrets)
+    placed = shared_folders(trees)
+    files: dict[str, str] = {}
+    seeds: dict[str, str] = {}
+    findings: list[str] = []
+    warnings: list[str] = []
+    for cluster in fleet.clusters:
+        tree, folder = trees[cluster.name], fleet.folder(cluster.name)
+        moved = {own: shared for (name, own), shared in placed.items() if name == cluster.name}
+        for path, text in tree.files.items():
+            if path == PRISTINE:  # the fleet's own pristine copy holds the cluster's files
+                continue
+            top = path.split("/", 1)[0]
+            if top in moved and "/" in path:
+                shared = moved[top]
+                files.update({f"{shared.path}/{name}": body for name, body in shared.files.items()})
+                if path == f"{top}/kustomization.yaml":
+                    files[f"{folder}/{path}"] = overlay(f"{folder}/{top}", shared)
+                continue
+            files[f"{folder}/{path}"] = text
+        seeds.update({f"{folder}/{path}": text for path, text in tree.seeds.items()})
+        findings.extend(f"{cluster.name}: {finding}" for finding in tree.findings)
+        warnings.extend(f"{cluster.name}: {warning}" for warning in tree.warnings)
+    hub = loaded[fleet.hub]
+    previous_lock = parse_lock(previous[LOCK_FILE], LOCK_FILE) if previous and previous.get(LOCK_FILE) else None
+    sealed = {}
+    for cluster in fleet.clusters:
+        if cluster.remote and cluster.credentials and not cluster.credentials.existing_secret:
+            path, text, entries = cluster_secret(fleet, cluster, hub, previous or {}, previous_lock,
+                                                 read_only=read_only, read_secrets=read_secrets)
+            files[path] = text
+            sealed.update(entries)
+    files.update(fleet_files(fleet, loaded, sorted(path for path in files if path.startswith("fleet/clusters/"))))
+    files["README.md"] = readme(fleet, loaded, placed)
+    files[PROFILE_RECORD] = ("# The resolved fleet of this render (every default filled); do not edit.\n"
+                             + dump(thaw(fleet.resolved)))
+    files[STATE_IGNORE] = STATE_IGNORE_TEXT
+    # the base of a three-way update: every generated file but the clusters' state, which every render rewrites
+    files[PRISTINE] = pristine_text({path: text for path, text in files.items()
+                                     if not (path.startswith("clusters/") and f"/{STATE_DIR}/" in path)})
+    digest = hashlib.sha256("\0".join([fleet.digest, *(loaded[c.name].digest for c in fleet.clusters)])
+                            .encode("utf-8")).hexdigest()
+    lock = Lock(generator=f"argoflow-gen {__version__}",
+                kubeflow=",".join(sorted({profile.kubeflow.version for profile in loaded.values()})),
+                profile=fleet.name, digest=digest, files={path: sha256(text) for path, text in files.items()},
+                seeds={path: sha256(text) for path, text in seeds.items()}, sealed=sealed,
+                rotation=previous_lock.rotation if previous_lock else 0)
+    files[LOCK_FILE] = format_lock(lock)
+    return Tree(files=dict(sorted(files.items())), seeds=dict(sorted(seeds.items())),
+                findings=tuple(dict.fromkeys(findings)), warnings=tuple(dict.fromkeys(warnings)))
