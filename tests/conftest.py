@@ -71,10 +71,8 @@ class Kustomize:
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_configuration(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The user's configuration folder (where the lock key is made) is a throwaway one for the tests; so is the
-    user cache folder, which the test workers share (a build one test made, another finds)."""
+    """The user's configuration folder (where the lock key is made) is a throwaway one for the tests."""
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.getbasetemp().parent / "user-cache")
     os.environ.pop("ARGOFLOW_GEN_LOCK_KEY", None)
 
 
