@@ -106,3 +106,22 @@ def fleet_diff(fleet_file: str | Path, repo: str | Path) -> Any:
     old = dict(read_generated(repo))
     tree = render_fleet(fleet, previous=old, read_only=True, read_secrets=False)
     return compare_fleet(fleet, tree.files, old)
+
+
+def fleet_status(fleet_file: str | Path, repo: str | Path) -> tuple[Any, Any]:
+    """(edited, drift) of a fleet's folder: the generated files changed or deleted by hand since the last
+    render (a ``FleetChanges`` from the render, as its pristine copy holds it, to the files as they are), and
+    what rendering the fleet file now would change (``fleet_diff``). Read-only; reads no secret input."""
+    from .fleet import load_fleet
+    from .fleet.compare import compare_fleet
+    from .state import PRISTINE, current_text, read_pristine
+
+    fleet = load_fleet(fleet_file)
+    repo = Path(repo)
+    refuse_pending(repo)
+    rendered = read_pristine(repo)
+    if rendered is None:
+        raise OutputError(f"{repo} holds no earlier render of a fleet (no {PRISTINE})",
+                          hint=f"render it first: argoflow-gen fleet render {fleet_file} -o {repo}")
+    as_is = {path: text for path in rendered if (text := current_text(repo, path)) is not None}
+    return compare_fleet(fleet, as_is, rendered), fleet_diff(fleet_file, repo)

@@ -255,3 +255,23 @@ def test_the_hub_accepts_the_fleet(example_tree: Mapping[str, str], kube_server:
     refused = [f"{outcome.item.label()}: {outcome.message}" for outcome in outcomes if outcome.refused]
     assert not refused, refused
     assert len(outcomes) == len(fleet_objects) + len(applications)
+
+
+def test_fleet_status_names_hand_edits_by_cluster(tmp_path: Path) -> None:
+    from argoflow_gen.api import fleet_status
+
+    repo = tmp_path / "repo"
+    render_fleet(load_fleet(EXAMPLE / "fleet.yaml")).write(repo)
+    edited, drift = fleet_status(EXAMPLE / "fleet.yaml", repo)
+    assert edited.clusters == () and drift.clusters == ()
+    application = repo / "clusters" / "prod" / "argocd-applications" / "dex.yaml"
+    application.write_text(application.read_text() + "# a hand edit\n")
+    (shared,) = [path for path in (repo / "shared").iterdir() if path.name.startswith("jupyter-web-app-")]
+    (shared / "spawner_ui_config.yaml").unlink()  # every cluster that builds on it is touched
+    edited, _drift = fleet_status(EXAMPLE / "fleet.yaml", repo)
+    by_cluster = {change.cluster: change for change in edited.clusters}
+    assert by_cluster["prod"].changed == ("clusters/prod/argocd-applications/dex.yaml",)
+    assert set(by_cluster) == {"hub", "dev", "prod"}
+    assert all(change.removed == (f"shared/{shared.name}/spawner_ui_config.yaml",) for change in edited.clusters)
+    result = CliRunner().invoke(cli, ["fleet", "status", str(EXAMPLE / "fleet.yaml"), "--repo", str(repo), "-q"])
+    assert result.exit_code == 1 and result.output == ""

@@ -119,3 +119,10 @@ def check(root: Path, *, allow_ssh: bool = False, label: str = "", files: Iterab
         raise DiffError("refusing to build:\n  " + "\n  ".join(found[:20])
                         + (f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""),
                         hint="a kustomization may only name paths inside the fork and https remote bases")
+
+
+def is_inline(field: str, value: str) -> bool:
+    """Whether a path-like value of ``field`` is inline YAML rather than a path."""
+    text = value.strip()
+    return "\n" in text or (field.split("[")[0] in ("generators", "transformers", "validators",
+                                                    "patchesStrategicMerge") and ": " in text)

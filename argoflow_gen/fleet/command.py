@@ -93,3 +93,36 @@ def fleet_diff_command(fleet_file: Path, repo: Path, output_format: str, quiet: 
                        nl=False)
     if changes.clusters:
         raise SystemExit(1)
+
+
+@fleet_command.command("status")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The fleet's folder holding an earlier render.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
+@click.option("-v", "--verbose", is_flag=True, help="List every file under its cluster.")
+def fleet_status_command(fleet_file: Path, repo: Path, quiet: bool, verbose: bool) -> None:
+    """Per cluster: the generated files edited or deleted by hand since the last render, and what rendering the
+    fleet file now would change. Read-only; reads no secret input.
+
+    Exit status: 0 clean, 1 edits or drift, 2 an error.
+
+    \b
+    Example:
+      argoflow-gen fleet status fleet.yaml --repo .
+    """
+    from ..api import fleet_status
+    from .compare import format_fleet_text
+
+    edited, drift = fleet_status(fleet_file, repo)
+    if not quiet:
+        if edited.clusters:
+            click.echo("edited by hand since the last render:")
+            click.echo(format_fleet_text(edited, verbose=verbose), nl=False)
+        if drift.clusters:
+            click.echo("rendering the fleet file now would change:")
+            click.echo(format_fleet_text(drift, verbose=verbose), nl=False)
+        if not edited.clusters and not drift.clusters:
+            click.echo(f"{repo}: clean: as rendered, and what the fleet file renders")
+    if edited.clusters or drift.clusters:
+        raise SystemExit(1)
