@@ -187,21 +187,27 @@ class _Vendor:
             raise RenderError(f"cannot vendor {value[:200]!r} ({where}): upstream has no such file")
 
 
-def vendored(files: Mapping[str, str], *, timeout: float = 300.0) -> dict[str, str]:
-    """``files`` (a rendered tree's generated files) with every remote base vendored under ``vendor/`` and
-    every reference to one rewritten to a relative path; the lock and the pristine copy list the new files."""
+def vendor_files(files: Mapping[str, str], *, timeout: float = 300.0) -> dict[str, str]:
+    """The files vendoring adds to or changes in ``files`` (a rendered tree's generated files): every remote base
+    vendored under ``vendor/``, and each kustomization that names one rewritten to a relative path."""
     with tempfile.TemporaryDirectory(prefix="argoflow-gen-vendor-") as work:
         vendor = _Vendor(Path(work), timeout)
-        out = dict(files)
+        changed: dict[str, str] = {}
         for path, text in sorted(files.items()):
             if posixpath.basename(path) in ("kustomization.yaml", "kustomization.yml", "Kustomization") \
                     and not path.startswith(f"{VENDOR}/"):
-                out[path] = vendor.localise(text, posixpath.dirname(path) or ".", None, None, "")
+                localised = vendor.localise(text, posixpath.dirname(path) or ".", None, None, "")
+                if localised != text:
+                    changed[path] = localised
         clash = sorted(set(vendor.files) & set(files))
         if clash:
             raise RenderError(f"cannot vendor: {clash[0]} is a generated file already")
-        out.update(vendor.files)
-    return _restate(out)
+        return {**changed, **vendor.files}
+
+
+def vendored(files: Mapping[str, str], *, timeout: float = 300.0) -> dict[str, str]:
+    """``files`` of a finished render, vendored (``vendor_files``), with its lock and pristine copy restated."""
+    return _restate({**files, **vendor_files(files, timeout=timeout)})
 
 
 def _restate(files: dict[str, str]) -> dict[str, str]:
