@@ -59,13 +59,14 @@ def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: 
     return Rendered(plan, tree.findings, tree.warnings)
 
 
-def images_of(tree: Mapping[str, str], *, kustomize: str | None = None,
-              jobs: int | None = None) -> tuple[list[Image], tuple[tuple[str, str], ...]]:
+def images_of(tree: Mapping[str, str], *, kustomize: str | None = None, jobs: int | None = None,
+              cache_dir: Path | None = None) -> tuple[list[Image], tuple[tuple[str, str], ...]]:
     """Every image a tree's Applications run, from their builds; and the Applications not built (a Helm chart,
-    say: their images are not listed), as (name, reason)."""
+    say: their images are not listed), as (name, reason). ``cache_dir`` keeps builds across runs, shared with
+    ``diff --build`` (see ``argoflow_gen.diff.store``)."""
     from .diff.build import DEFAULT_KUSTOMIZE, build_tree
 
-    built = build_tree(tree, kustomize=kustomize or DEFAULT_KUSTOMIZE, jobs=jobs)
+    built = build_tree(tree, kustomize=kustomize or DEFAULT_KUSTOMIZE, jobs=jobs, cache_dir=cache_dir)
     return list_images(built.manifests), tuple((item.application, item.reason) for item in built.not_built)
 
 

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from .diff import _yaml
 from .diff.confine import is_inline, path_values
-from .diff.remote import Cache, kustomization_file
+from .diff.remote import kustomization_file
 from .diff.remoteref import RefusedRemote, looks_remote, parse_remote
+from .diff.repos import Repositories
 from .errors import RenderError
 from .state import LOCK_FILE, PRISTINE, format_lock, parse_lock, pristine_text, sha256
 from .state.gate import NotRegular, read_bounded
@@ -43,11 +44,16 @@ def _slug(text: str) -> str:
 
 class _Vendor:
     def __init__(self, work: Path, timeout: float) -> None:
-        self.cache = Cache(work, timeout=timeout)
+        (work / "checkouts").mkdir()
+        self.repos = Repositories(work / "repos", work / "checkouts", timeout=timeout)
         self.files: dict[str, str] = {}
         self.total = 0
         self.folders: dict[Path, str] = {}  # checkout folder -> its tree folder (done or in progress)
         self.timeout = timeout
+
+    def _checkout(self, url: str, ref: str) -> Path:
+        """The checkout of ``url`` at ``ref`` (``HEAD``: the default branch), fetched once per run."""
+        return self.repos.checkouts([(url, ref)])[(url, ref)][1]
 
     # -- where things go ---------------------------------------------------------------------------------
     @staticmethod
@@ -78,7 +84,7 @@ class _Vendor:
         except RefusedRemote as refused:
             raise RenderError(f"cannot vendor {entry.strip()[:200]!r} ({where}): {refused}") from None
         if remote is not None:
-            checkout = self.cache.checkout(remote.url, remote.ref)
+            checkout = self._checkout(remote.url, remote.ref)
             return self._place(checkout, checkout / remote.path if remote.path else checkout,
                                self._base(remote.url, remote.ref), entry)
         return self._release_asset(entry.strip(), where)
@@ -109,7 +115,7 @@ class _Vendor:
         path = "/".join(segments[2:])
         base = self._base(repository, "HEAD")
         try:
-            checkout = self.cache.checkout(repository, "HEAD")
+            checkout = self._checkout(repository, "HEAD")
         except Exception:  # not a repository we can clone: the file itself, over https
             checkout = None
         if checkout is not None and (checkout / path).exists():

@@ -150,12 +150,25 @@ def test_a_build_failure_is_an_error_not_no_differences(run: Run, tmp_path: Path
     render(load_profile(str(DATA / "bump-1.11.0.yaml"))).write(fork)
     custom = fork / "jupyter-web-app" / "custom" / "kustomization.yaml"
     custom.write_text(custom.read_text().replace("resources: []", "resources: [missing.yaml]"))
-    result = run("bump-1.11.0.yaml", "--against", str(fork), "--build")
+    result = run("bump-1.11.0.yaml", "--set", IMAGES, "--against", str(fork), "--build")  # changes jupyter-web-app
     assert result.exit_code == 2
     assert result.stderr.startswith("kustomize build failed:\n  jupyter-web-app (")
     assert "missing.yaml" in result.stderr
     assert result.stderr.endswith("(a diff is never reported for something that could not be built)\n")
-    assert result.stdout == ""
+    assert result.stdout.startswith("argoflow-gen diff: ")  # the head goes out before anything is built
+    assert "No differences" not in result.stdout and "\nfiles: " not in result.stdout  # no summary, ever
+
+
+@pytest.mark.kustomize
+def test_an_application_broken_on_both_sides_alike_is_not_built(run: Run, tmp_path: Path) -> None:
+    """Its inputs are the same on both sides: it cannot differ, so it is neither built nor compared."""
+    fork = tmp_path / "fork"
+    render(load_profile(str(DATA / "bump-1.11.0.yaml"))).write(fork)
+    custom = fork / "jupyter-web-app" / "custom" / "kustomization.yaml"
+    custom.write_text(custom.read_text().replace("resources: []", "resources: [missing.yaml]"))
+    result = run("bump-1.11.0.yaml", "--against", str(fork), "--build")
+    assert result.exit_code == 0, result.output
+    assert "No differences." in result.stdout
 
 
 def test_a_missing_kustomize_command_is_an_error() -> None:

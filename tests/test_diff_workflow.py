@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -46,6 +47,14 @@ def test_the_workflow(snapshot: Any) -> None:
     diff = step(document, "Diff the pull request against its base")
     assert 'argoflow-gen diff --repo "$FORK_PATH" --base "origin/$BASE_REF" --build --format markdown' in diff["run"]
     assert '--summary "$GITHUB_STEP_SUMMARY"' in diff["run"]
+    assert '--cache-dir "$HOME/.cache/argoflow-gen/diff"' in diff["run"]
+    cache = step(document, "Restore the builds of earlier runs (saved again when the job ends)")
+    assert cache == {"name": cache["name"], "uses": "actions/cache@v4", "with": {
+        "path": "~/.cache/argoflow-gen/diff", "key": "${{ steps.cache-key.outputs.key }}",
+        "restore-keys": "${{ steps.cache-key.outputs.prefix }}"}}
+    names = [item.get("name", item.get("uses")) for item in job["steps"]]
+    assert names.index("Key the build cache on the lock file and the generator") < names.index(cache["name"]) \
+        < names.index("Diff the pull request against its base")
     upload = step(document, "Keep the comment for argoflow-gen-comment.yaml")
     assert upload["with"]["name"] == "argoflow-gen-diff"
     check = step(document, "The generated files are what the recorded profile renders", job="check")
@@ -86,12 +95,43 @@ def _script(tmp_path: Path, document: dict[str, Any], name: str, stub: str, job:
 def test_differences_are_not_a_failure_but_errors_are(tmp_path: Path, status: int, expected: int) -> None:
     _text, document = workflow()
     result = _script(tmp_path, document, "Diff the pull request against its base", f"echo report; exit {status}",
-                     BASE_REF="main", RUN_URL="https://ci.example/run/1", GITHUB_STEP_SUMMARY=str(tmp_path / "sum"))
+                     BASE_REF="main", RUN_URL="https://ci.example/run/1", GITHUB_STEP_SUMMARY=str(tmp_path / "sum"),
+                     HOME=str(tmp_path / "home"))
     assert result.returncode == expected
     assert (tmp_path / "report" / "comment.md").read_text() == "report\n"
     assert (tmp_path / "calls").read_text() == (
         "argoflow-gen diff --repo . --base origin/main --build --format markdown "
+        f"--cache-dir {tmp_path / 'home'}/.cache/argoflow-gen/diff "
         f"--full-report-url https://ci.example/run/1 --summary {tmp_path / 'sum'}\n")
+
+
+KEY = "Key the build cache on the lock file and the generator"
+
+
+def _keys(tmp_path: Path, lock: bytes | None) -> dict[str, str]:
+    _text, document = workflow()
+    if lock is not None:
+        (tmp_path / ".argoflow-gen").mkdir(exist_ok=True)
+        (tmp_path / ".argoflow-gen" / "lock.yaml").write_bytes(lock)
+    output = tmp_path / "output"
+    output.unlink(missing_ok=True)
+    result = _script(tmp_path, document, KEY, 'echo "argoflow-gen, version 0.1.0"', GITHUB_OUTPUT=str(output))
+    assert result.returncode == 0, result.stderr
+    return dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+
+def test_the_cache_is_keyed_on_the_lock_file_and_the_generator(tmp_path: Path) -> None:
+    keys = _keys(tmp_path, b"files: {}\n")
+    digest = hashlib.sha256(b"files: {}\n").hexdigest()[:32]
+    assert keys == {"prefix": "argoflow-gen-diff-0.1.0-", "key": f"argoflow-gen-diff-0.1.0-{digest}"}
+    assert _keys(tmp_path, b"files: {a: 1}\n")["key"] != keys["key"]  # another lock, another key: restore-keys
+
+
+def test_a_lock_file_that_never_ends_is_read_bounded(tmp_path: Path) -> None:
+    (tmp_path / ".argoflow-gen").mkdir()
+    (tmp_path / ".argoflow-gen" / "lock.yaml").symlink_to("/dev/zero")  # a pull request can commit a symlink
+    keys = _keys(tmp_path, None)
+    assert keys["key"] == "argoflow-gen-diff-0.1.0-" + hashlib.sha256(b"\0" * 4194304).hexdigest()[:32]
 
 
 COMMENT = "Post the report, or update the comment posted before"

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -79,6 +80,31 @@ def verbosity(func: F) -> F:
     (the exit code tells), verbose prints every file or value considered."""
     func = click.option("-v", "--verbose", is_flag=True, help="Print every file considered, not just changes.")(func)
     return click.option("-q", "--quiet", is_flag=True, help="Print nothing on success; the exit code tells.")(func)
+
+
+def build_options(func: F) -> F:
+    """--kustomize, -j, --cache-dir and --no-cache, shared by the commands that build Applications."""
+    for option in (
+            click.option("--no-cache", is_flag=True, help="Keep no builds across runs."),
+            click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                         metavar="DIR", help="Keep builds and fetched repositories in DIR across runs [default: "
+                         "argoflow-gen/diff in the user cache folder; ARGOFLOW_GEN_NO_CACHE=1 turns it off]."),
+            click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="Builds at once."),
+            click.option("--kustomize", "kustomize", default=None, metavar="CMD",
+                         help="The command that builds a kustomization folder [default: kubectl kustomize].")):
+        func = option(func)
+    return func
+
+
+def build_cache(cache_dir: Path | None, no_cache: bool) -> Path | None:
+    """The build cache folder that --cache-dir and --no-cache ask for (None: none)."""
+    if no_cache and cache_dir is not None:
+        raise click.UsageError("--cache-dir and --no-cache do not go together")
+    if no_cache:
+        return None
+    from ..diff.store import default_cache_dir
+
+    return cache_dir or default_cache_dir()
 
 
 def profile_arguments(func: F) -> F:

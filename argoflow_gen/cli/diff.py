@@ -14,11 +14,14 @@ from typing import IO, Any
 
 import click
 
+from ..diff.budget import DEFAULT_BUDGET, MIB
 from ..diff.build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE
 from ..diff.compare import compare
-from ..diff.formats import format_json, format_text
+from ..diff.formats import JSON_LAYOUT, text_layout
 from ..diff.markdown import format_markdown
 from ..diff.sources import Pair, against_folder, profile_pair, revision_pair
+from ..diff.store import default_cache_dir
+from ..diff.stream import ReportStream
 
 SUMMARY_LIMIT = 1_000_000  # GitHub's limit on a job summary is 1 MiB
 
@@ -39,8 +42,15 @@ class _ProgressBar:
         self.width = max(self.width, len(line))
         self.stream.write("\r" + line.ljust(self.width))
         if done == total:
-            self.stream.write("\r" + " " * self.width + "\r")
+            self.clear()
         self.stream.flush()
+
+    def clear(self) -> None:
+        """Erase the bar (before the report writes to the same terminal); the next build draws it again."""
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
 
 
 def _usage(message: str) -> click.UsageError:
@@ -92,6 +102,13 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
 @click.option("--kustomize", "kustomize", default=DEFAULT_KUSTOMIZE, show_default=True, metavar="CMD",
               help="The command that builds a kustomization folder, given as its last argument.")
 @click.option("--allow-ssh", is_flag=True, help="With --build: fetch remote bases over ssh too (default: https only).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="With --build: keep builds and fetched repositories in DIR across runs [default: argoflow-gen/diff "
+                   "in the user cache folder; ARGOFLOW_GEN_NO_CACHE=1 turns it off].")
+@click.option("--no-cache", is_flag=True, help="With --build: keep nothing across runs.")
+@click.option("--max-memory", type=click.IntRange(min=0), default=DEFAULT_BUDGET // MIB, show_default=True,
+              metavar="MIB", help="With --build: start builds only while this run and its builds fit in MIB "
+                                  "(each build gets a share as a soft limit); 0 for no limit.")
 @click.option("--build-timeout", type=click.FloatRange(min=1), default=BUILD_TIMEOUT, show_default=True,
               metavar="SECONDS", help="With --build: stop a build that runs longer (a fetch stops after 300 s).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
@@ -110,7 +127,8 @@ def _pair(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overr
 @click.option("-v", "--verbose", is_flag=True, help="With --build: name every build as it finishes, on stderr.")
 def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str], overrides: Sequence[str],
                  old_overrides: Sequence[str], against: Path | None, repo: Path | None, base: str | None,
-                 head: str | None, build: bool, kustomize: str, allow_ssh: bool, build_timeout: float, jobs: int | None,
+                 head: str | None, build: bool, kustomize: str, allow_ssh: bool, cache_dir: Path | None, no_cache: bool,
+                 max_memory: int, build_timeout: float, jobs: int | None,
                  output_format: str, context: int, color: str, full_report_url: str | None, summary: Path | None,
                  quiet: bool, verbose: bool) -> None:
     """Show what a change does to the fork: generated files, and with --build every Application's resources.
@@ -123,23 +141,32 @@ def diff_command(profiles: Sequence[str], old: Sequence[str], new: Sequence[str]
       argoflow-gen diff my-cluster.yaml --against fork/
       argoflow-gen diff --repo . --base origin/main --build --format markdown > diff.md
     """
+    if no_cache and cache_dir is not None:
+        raise _usage("--cache-dir and --no-cache do not go together")
     pair = _pair(profiles, old, new, overrides, old_overrides, against, repo, base, head)
+    cache = None if no_cache or not build else (cache_dir or default_cache_dir())
+    bar: _ProgressBar | None = None
     progress: Any = None
     if build and not quiet:
         if verbose:
             progress = lambda done, total, name: click.echo(f"built {name} ({done}/{total})", err=True)  # noqa: E731
         elif sys.stderr.isatty():
-            progress = _ProgressBar(sys.stderr)
+            progress = bar = _ProgressBar(sys.stderr)
+    painted = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    listener = None
+    if not quiet and output_format != "markdown":  # text and json go out group by group, as they are known
+
+        def write(text: str) -> None:
+            if bar is not None:
+                bar.clear()
+            click.echo(text, nl=False, color=painted or None)
+
+        layout = JSON_LAYOUT if output_format == "json" else text_layout(context, painted)
+        listener = ReportStream(write, layout)
     result = compare(pair, build=build, kustomize=kustomize, jobs=jobs, progress=progress, allow_ssh=allow_ssh,
-                     timeout=build_timeout)
-    if not quiet:
-        if output_format == "markdown":
-            click.echo(format_markdown(result, full=full_report_url), nl=False)
-        elif output_format == "json":
-            click.echo(format_json(result), nl=False)
-        else:
-            painted = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-            click.echo(format_text(result, context=context, color=painted), nl=False, color=painted or None)
+                     timeout=build_timeout, cache_dir=cache, max_memory=max_memory * MIB or None, listener=listener)
+    if not quiet and output_format == "markdown":
+        click.echo(format_markdown(result, full=full_report_url), nl=False)
     if summary is not None:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(format_markdown(result, limit=SUMMARY_LIMIT))

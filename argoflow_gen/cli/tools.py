@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .app import SET_HELP, cli, profile_arguments, verbosity
+from .app import SET_HELP, build_cache, build_options, cli, profile_arguments, verbosity
 
 
 @cli.command()
@@ -18,12 +18,11 @@ from .app import SET_HELP, cli, profile_arguments, verbosity
               help="List the images of the fork in DIR as it is, instead of rendering PROFILE...")
 @click.option("--format", "output_format", type=click.Choice(["list", "json"]), default="list", show_default=True,
               help="list: one image per line (for skopeo/crane copy loops); json: each with every reference.")
-@click.option("--kustomize", "kustomize", default=None, metavar="CMD",
-              help="The command that builds a kustomization folder [default: kubectl kustomize].")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="Builds at once.")
+@build_options
 @verbosity
 def images(profiles: Sequence[str], overrides: Sequence[str], tree: Path | None, output_format: str,
-           kustomize: str | None, jobs: int | None, quiet: bool, verbose: bool) -> None:
+           kustomize: str | None, jobs: int | None, cache_dir: Path | None, no_cache: bool, quiet: bool,
+           verbose: bool) -> None:
     """List every container image the fork runs: in pod specs, and those controllers start later (named in
     ConfigMaps, arguments and custom resources), from every Application's build.
 
@@ -37,6 +36,7 @@ def images(profiles: Sequence[str], overrides: Sequence[str], tree: Path | None,
 
     if (tree is None) == (not profiles):
         raise click.UsageError("give PROFILE... to render, or --tree DIR for a fork on disk (not both)")
+    cache = build_cache(cache_dir, no_cache)
     if tree is not None:
         from ..diff.sources import read_folder
 
@@ -46,7 +46,7 @@ def images(profiles: Sequence[str], overrides: Sequence[str], tree: Path | None,
         from ..rendering import render as render_tree
 
         files = dict(render_tree(load_profile(*profiles, overrides=overrides), read_only=True))
-    found, not_built = images_of(files, kustomize=kustomize, jobs=jobs)
+    found, not_built = images_of(files, kustomize=kustomize, jobs=jobs, cache_dir=cache)
     for name, reason in not_built:
         if not quiet:
             click.echo(f"warning: {name} is not built ({reason}): its images are not listed", err=True)
@@ -62,13 +62,11 @@ def images(profiles: Sequence[str], overrides: Sequence[str], tree: Path | None,
               show_default=True, help="text for a terminal, markdown for a pull request, json for tools.")
 @click.option("--backup-jobs", "backup_jobs", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE", help="Write the backup Jobs (PreSync hooks) of the databases the upgrade migrates.")
-@click.option("--kustomize", "kustomize", default=None, metavar="CMD",
-              help="The command that builds a kustomization folder [default: kubectl kustomize].")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N", help="Builds at once.")
+@build_options
 @verbosity
 def upgrade_plan(profiles: Sequence[str], overrides: Sequence[str], target: str, output_format: str,
-                 backup_jobs: Path | None, kustomize: str | None, jobs: int | None, quiet: bool,
-                 verbose: bool) -> None:
+                 backup_jobs: Path | None, kustomize: str | None, jobs: int | None, cache_dir: Path | None,
+                 no_cache: bool, quiet: bool, verbose: bool) -> None:
     """What upgrading the profiles' fork to another Kubeflow release does to the cluster's state: an ordered
     runbook, most risky first (refused patches, data at risk, store switches, CRD versions, databases).
 
@@ -81,7 +79,8 @@ def upgrade_plan(profiles: Sequence[str], overrides: Sequence[str], target: str,
     from ..upgrade import format_json, format_markdown, format_text, plan_for
     from ..writer import write_file
 
-    plan = plan_for(profiles, overrides, target, kustomize=kustomize, jobs=jobs)
+    plan = plan_for(profiles, overrides, target, kustomize=kustomize, jobs=jobs,
+                    cache_dir=build_cache(cache_dir, no_cache))
     if backup_jobs is not None and plan.backup_jobs:
         write_file(backup_jobs, plan.backup_jobs)
         if verbose:

@@ -3,7 +3,9 @@
 Two levels: ``diff_trees`` compares generated files; ``diff_resources`` compares the manifests each
 Application builds to (``build_trees`` builds them with kustomize). Both return a ``Diff``, which
 ``format_text``, ``format_markdown`` and ``format_json`` turn into a report. ``compare`` ties it together
-for a ``Pair`` of trees from ``profile_pair``, ``against_folder`` or ``revision_pair``.
+for a ``Pair`` of trees from ``profile_pair``, ``against_folder`` or ``revision_pair``, building only the
+Applications that can differ (a ``cache_dir`` keeps builds across runs); a ``ReportStream`` passed as its
+``listener`` writes the text or json report while the Applications are compared.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from .model import (
 )
 from .resources import diff_resources
 from .sources import Pair, against_folder, profile_pair, revision_pair
+from .store import default_cache_dir
+from .stream import ReportStream
 
 __all__ = [
     "MARKER",
@@ -39,12 +43,14 @@ __all__ = [
     "Masked",
     "NotBuilt",
     "Pair",
+    "ReportStream",
     "ResourceChange",
     "ResourceKey",
     "against_folder",
     "build_tree",
     "build_trees",
     "compare",
+    "default_cache_dir",
     "diff_resources",
     "diff_trees",
     "format_json",

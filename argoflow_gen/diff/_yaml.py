@@ -7,6 +7,7 @@ Python). Timestamps stay strings.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -36,6 +37,17 @@ def load_all(text: str) -> list[Any]:
     return documents
 
 
+@functools.lru_cache(maxsize=4096)
+def _shared(text: str) -> tuple[Any, ...]:
+    return tuple(load_all(text))
+
+
+def load_shared(text: str) -> tuple[Any, ...]:
+    """``load_all``, remembered by text: for the small files a run reads many times (Applications,
+    kustomizations). The documents are shared: never change them."""
+    return _shared(text)
+
+
 def _count(documents: list[Any]) -> None:
     budget = MAX_VALUES
     stack: list[Any] = list(documents)
@@ -51,21 +63,27 @@ def _count(documents: list[Any]) -> None:
 
 
 _SEPARATOR = "\n---\n"
+#: A chunk that could hold more or fewer than one document (a marker or directive inside it, or only comments)
+#: is read the slow way, one chunk at a time, exactly as it always was.
+_UNUSUAL = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
+_EMPTY = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*\Z")
 
 
 def load_stream(text: str, memo: dict[str, Any]) -> list[Any]:
     """Like ``load_all`` for kustomize output, but each document text is read once per ``memo``.
 
     Both sides of a diff mostly hold the same documents: reading each distinct text once, and sharing the
-    result, halves the reading and lets comparisons stop at ``is``. A stream that does not split cleanly
+    result, halves the reading and lets comparisons stop at ``is``. The texts not read yet are read in one
+    pass (a parser set up per document costs more than the document). A stream that does not split cleanly
     on ``---`` lines is read whole.
     """
     body = text[4:] if text.startswith("---\n") else text
-    chunks = body.split(_SEPARATOR)
+    chunks = [chunk for chunk in body.split(_SEPARATOR) if chunk.strip()]
+    unseen = list(dict.fromkeys(chunk for chunk in chunks if chunk not in memo))
+    if len(unseen) > 1 and not any(_UNUSUAL.search(chunk) or _EMPTY.match(chunk) for chunk in unseen):
+        _read_together(unseen, memo)
     documents = []
     for chunk in chunks:
-        if not chunk.strip():
-            continue
         if chunk not in memo:
             parsed = load_all(chunk)
             if len(parsed) != 1:
@@ -73,3 +91,21 @@ def load_stream(text: str, memo: dict[str, Any]) -> list[Any]:
             memo[chunk] = parsed[0]
         documents.append(memo[chunk])
     return documents
+
+
+def _read_together(chunks: list[str], memo: dict[str, Any]) -> None:
+    """Read ``chunks`` (one document each) in one pass into ``memo``; on any surprise, leave them to be read
+    one by one, so that errors and limits are exactly those of ``load_all``."""
+    try:
+        documents = load_all_plain(_SEPARATOR.join(chunks))
+    except (InvalidYaml, RecursionError, ValueError, TypeError):
+        return
+    if len(documents) != len(chunks):
+        return
+    for chunk, document in zip(chunks, documents, strict=True):
+        if _ALIAS.search(chunk):
+            try:
+                _count([document])
+            except YamlError:
+                continue  # read alone, it raises the same error
+        memo[chunk] = document

@@ -37,7 +37,7 @@ def _candidates(tree: Mapping[str, str]) -> list[str]:
 
 def _documents(tree: Mapping[str, str], path: str) -> list[dict[str, object]]:
     try:
-        documents = _yaml.load_all(tree[path])
+        documents = _yaml.load_shared(tree[path])
     except _yaml.YamlError:
         return []
     return [document for document in documents

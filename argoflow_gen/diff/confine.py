@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ _REMOTE_OK = ("resources", "components", "bases", "generators", "transformers", 
 _GENERATORS = ("configMapGenerator", "secretGenerator")
 
 
-def _paths(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+def path_values(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(field, value) for every path-like value of a kustomization."""
     for field in _LISTS:
         values = document.get(field)
@@ -66,23 +66,25 @@ def _paths(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                         yield "helmCharts[].additionalValuesFiles", extra
 
 
-def problems(root: Path, *, allow_ssh: bool = False, label: str = "") -> list[str]:
-    """What is wrong with the kustomizations under ``root``: each line names the file and the value."""
+def problems(root: Path, *, allow_ssh: bool = False, label: str = "", files: Iterable[Path] | None = None) -> list[str]:
+    """What is wrong with the kustomizations under ``root`` (or with ``files``, kustomizations under it): each
+    line names the file and the value."""
     found = []
-    for name in KUSTOMIZATION_FILES:
-        for file in sorted(root.rglob(name)):
-            relative = file.relative_to(root).as_posix()
-            try:
-                documents = _yaml.load_all(file.read_text(encoding="utf-8"))
-            except (_yaml.YamlError, OSError, UnicodeDecodeError):
-                continue  # kustomize reports it, with its own words
-            if not documents or not isinstance(documents[0], Mapping):
-                continue
-            folder = posixpath.dirname(relative)
-            for field, value in _paths(documents[0]):
-                reason = _problem(field, value, folder, allow_ssh)
-                if reason:
-                    found.append(f"{label}{relative}: {field}: {value.strip()[:200]!r}: {reason}")
+    chosen = sorted(files) if files is not None else [file for name in KUSTOMIZATION_FILES
+                                                      for file in sorted(root.rglob(name))]
+    for file in chosen:
+        relative = file.relative_to(root).as_posix()
+        try:
+            documents = _yaml.load_shared(file.read_text(encoding="utf-8"))
+        except (_yaml.YamlError, OSError, UnicodeDecodeError):
+            continue  # kustomize reports it, with its own words
+        if not documents or not isinstance(documents[0], Mapping):
+            continue
+        folder = posixpath.dirname(relative)
+        for field, value in path_values(documents[0]):
+            reason = _problem(field, value, folder, allow_ssh)
+            if reason:
+                found.append(f"{label}{relative}: {field}: {value.strip()[:200]!r}: {reason}")
     return found
 
 
@@ -109,19 +111,14 @@ def _problem(field: str, value: str, folder: str, allow_ssh: bool) -> str:
     return ""
 
 
-def check(root: Path, *, allow_ssh: bool = False, label: str = "") -> None:
-    """Raise a DiffError listing every problem of the kustomizations under ``root``; nothing is built then."""
-    found = problems(root, allow_ssh=allow_ssh, label=label)
+def check(root: Path, *, allow_ssh: bool = False, label: str = "", files: Iterable[Path] | None = None) -> None:
+    """Raise a DiffError listing every problem of the kustomizations under ``root`` (or of ``files``); nothing
+    is built then."""
+    found = problems(root, allow_ssh=allow_ssh, label=label, files=files)
     if found:
         raise DiffError("refusing to build:\n  " + "\n  ".join(found[:20])
                         + (f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""),
                         hint="a kustomization may only name paths inside the fork and https remote bases")
-
-
-def path_values(document: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(field, value) for every path-like value of a kustomization: local paths, remote references, and (for
-    generators and the like) inline YAML."""
-    return _paths(document)
 
 
 def is_inline(field: str, value: str) -> bool:

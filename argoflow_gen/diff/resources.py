@@ -1,9 +1,11 @@
 """Resource-level diff of built manifests, grouped per Application.
 
 Resources are keyed by group/kind/namespace/name; an apiVersion change is a field change. A resource
-without a namespace takes its Application's destination namespace unless its kind is cluster-scoped.
-kustomize's hash suffixes on generated ConfigMap and Secret names (``name-5t7fk9m2bd``) are normalised to
-``name-<hash>``, in the names and in every reference to them, so that a changed hash alone is not a change.
+without a namespace takes its Application's destination namespace unless its kind is cluster-scoped: a
+built-in cluster-scoped kind, or the kind of a CRD with ``scope: Cluster`` in any build (never a built-in
+namespaced kind). kustomize's hash suffixes on generated ConfigMap and Secret names (``name-5t7fk9m2bd``)
+are normalised to ``name-<hash>``, in the names and in every reference to them, so that a changed hash
+alone is not a change.
 Secret ``data``/``stringData`` are compared decoded and only reported with byte counts; a SealedSecret
 whose ciphertexts changed is reported as re-sealed.
 """
@@ -32,6 +34,14 @@ CLUSTER_SCOPED = frozenset({
     "ValidatingWebhookConfiguration", "VolumeAttachment", "VolumeSnapshotClass",
 })
 
+#: Built-in kinds that are always namespaced: no CRD makes them cluster-scoped (a CRD cannot redefine them).
+NAMESPACED = frozenset({
+    "ConfigMap", "ControllerRevision", "CronJob", "CSIStorageCapacity", "DaemonSet", "Deployment", "Endpoints",
+    "EndpointSlice", "Event", "HorizontalPodAutoscaler", "Ingress", "Job", "Lease", "LimitRange", "NetworkPolicy",
+    "PersistentVolumeClaim", "Pod", "PodDisruptionBudget", "PodTemplate", "ReplicaSet", "ReplicationController",
+    "ResourceQuota", "Role", "RoleBinding", "Secret", "Service", "ServiceAccount", "StatefulSet",
+})
+
 Manifest = Mapping[str, Any]
 
 
@@ -52,11 +62,42 @@ def diff_resources(old: Mapping[str, Sequence[Manifest]], new: Mapping[str, Sequ
         before, after = old.get(name, ()), new.get(name, ())
         if before is after:
             continue  # the same build on both sides
-        changes = _diff_application(_index(before, old_namespaces.get(name, namespaces.get(name, "")), cluster_kinds),
-                                    _index(after, namespaces.get(name, old_namespaces.get(name, "")), cluster_kinds))
-        if changes:
-            applications.append(ApplicationDiff(name, tuple(changes)))
+        changes = diff_application(name, before, after, old_namespaces.get(name, namespaces.get(name, "")),
+                                   namespaces.get(name, old_namespaces.get(name, "")), cluster_kinds)
+        if changes is not None:
+            applications.append(changes)
     return Diff(applications=tuple(applications), not_built=tuple(not_built), built=True)
+
+
+def diff_application(name: str, before: Sequence[Manifest], after: Sequence[Manifest], old_namespace: str,
+                     new_namespace: str, cluster_kinds: frozenset[str]) -> ApplicationDiff | None:
+    """The changes of one Application between its two builds; None when there are none. ``cluster_kinds``
+    are the kinds never namespaced (``cluster_scoped``)."""
+    changes = _diff_application(_index(before, old_namespace, cluster_kinds),
+                                _index(after, new_namespace, cluster_kinds))
+    return ApplicationDiff(name, tuple(changes)) if changes else None
+
+
+def cluster_scoped(builds: Iterable[Sequence[Manifest]]) -> frozenset[str]:
+    """The kinds never namespaced: the built-in ones and those of the CRDs with ``scope: Cluster`` in ``builds``."""
+    return CLUSTER_SCOPED | _cluster_scoped_crds(builds)
+
+
+def unsettled_kinds(manifests: Sequence[Manifest], default_namespace: str, cluster_kinds: frozenset[str]) -> set[str]:
+    """The kinds whose scope decides a key of ``manifests`` and is not known yet: the kinds of resources without
+    a namespace (which take ``default_namespace`` unless their kind is in ``cluster_kinds``)."""
+    if not default_namespace:
+        return set()
+    found = set()
+    for manifest in manifests:
+        if not isinstance(manifest, Mapping):
+            continue
+        metadata = manifest.get("metadata") or {}
+        namespace = str(metadata.get("namespace", "") or "") if isinstance(metadata, Mapping) else ""
+        kind = str(manifest.get("kind", ""))
+        if not namespace and kind not in cluster_kinds and kind not in NAMESPACED:
+            found.add(kind)
+    return found
 
 
 def _cluster_scoped_crds(sides: Iterable[Sequence[Manifest]]) -> frozenset[str]:
@@ -67,7 +108,7 @@ def _cluster_scoped_crds(sides: Iterable[Sequence[Manifest]]) -> frozenset[str]:
                 spec = manifest.get("spec") or {}
                 if isinstance(spec, Mapping) and spec.get("scope") == "Cluster":
                     kind = (spec.get("names") or {}).get("kind")
-                    if isinstance(kind, str):
+                    if isinstance(kind, str) and kind not in NAMESPACED:
                         kinds.add(kind)
     return frozenset(kinds)
 

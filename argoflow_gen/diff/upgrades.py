@@ -39,14 +39,28 @@ def _store(tree: Mapping[str, str], version: str) -> Mapping[str, Any] | None:
     return release(version).object_store
 
 
+def release_changes(pair: Pair) -> bool:
+    """Whether the pair moves to another Kubeflow release (it then has an upgrade plan)."""
+    old_version, new_version = _version(pair.old), _version(pair.new)
+    return bool(old_version and new_version and old_version != new_version)
+
+
+def plan_reads(document: Mapping[str, Any]) -> bool:
+    """Whether an upgrade plan reads ``document``: a plan of the manifests it reads is the plan of all."""
+    from ..upgrade.plan import reads
+
+    return reads(document)
+
+
 def upgrade_risks(pair: Pair, old: Mapping[str, Sequence[Mapping[str, Any]]],
                   new: Mapping[str, Sequence[Mapping[str, Any]]]) -> Any:
     """The upgrade plan of a change of Kubeflow release (None when the release is the same)."""
     from ..upgrade import plan_upgrade
 
-    old_version, new_version = _version(pair.old), _version(pair.new)
-    if not old_version or not new_version or old_version == new_version:
+    if not release_changes(pair):
         return None
+    old_version, new_version = _version(pair.old), _version(pair.new)
+    assert old_version and new_version
     old_store = _store(pair.old, old_version)
     return plan_upgrade(old, new, old_version=old_version, new_version=new_version, old_store=old_store,
                         new_store=_store(pair.new, new_version), object_store=old_store)

@@ -23,8 +23,9 @@ def _store(profile: Any) -> Mapping[str, Any] | None:
 
 
 def plan_for(profiles: Iterable[str | Path], overrides: Iterable[str], target: str, *, kustomize: str | None = None,
-             jobs: int | None = None) -> UpgradePlan:
-    """The plan of moving the render of ``profiles`` to Kubeflow ``target``: both renders built, compared."""
+             jobs: int | None = None, cache_dir: Path | None = None) -> UpgradePlan:
+    """The plan of moving the render of ``profiles`` to Kubeflow ``target``: both renders built, compared
+    (``cache_dir`` keeps the builds across runs, shared with ``diff --build``)."""
     from ..diff.build import DEFAULT_KUSTOMIZE, build_trees
     from ..loader import load_profile
     from ..rendering import render
@@ -35,7 +36,7 @@ def plan_for(profiles: Iterable[str | Path], overrides: Iterable[str], target: s
     old_tree = render(old_profile, read_only=True)
     new_tree = render(new_profile, previous=dict(old_tree), read_only=True)
     old, new = build_trees(dict(old_tree), dict(new_tree), kustomize=kustomize or DEFAULT_KUSTOMIZE, jobs=jobs,
-                           labels=[old_profile.spec.kubeflow.version, target])
+                           labels=[old_profile.spec.kubeflow.version, target], cache_dir=cache_dir)
     old_store = _store(old_profile)
     if old_profile.spec.pipelines.s3 is not None:
         s3 = old_profile.spec.pipelines.s3

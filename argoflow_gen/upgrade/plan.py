@@ -10,6 +10,7 @@ changes (back up first); Applications removed with the CRDs their users' objects
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,22 @@ class UpgradePlan:
     @property
     def high(self) -> tuple[Step, ...]:
         return tuple(step for step in self.steps if step.risk == "high")
+
+
+#: The kinds a plan reads besides those with immutable fields (volumes, databases and the Services in front
+#: of them, CRDs); of any group, as the steps match kinds by name.
+_READ_KINDS = frozenset({"PersistentVolumeClaim", "StatefulSet", "CustomResourceDefinition", "Deployment", "Service"})
+
+
+@functools.lru_cache(maxsize=1)
+def _kinds_read() -> frozenset[str]:
+    return _READ_KINDS | {rule.rsplit("/", 1)[-1] for rule in facts()["immutable"]}
+
+
+def reads(document: Mapping[str, Any]) -> bool:
+    """Whether ``plan_upgrade`` looks at ``document``: the plan of only such documents (with every Application
+    named) is the plan of all, so a caller may keep just these."""
+    return str(document.get("kind", "")) in _kinds_read()
 
 
 def key_of(document: Mapping[str, Any]) -> Key:

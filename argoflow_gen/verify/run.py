@@ -19,8 +19,10 @@ from .report import Finding, Report, ordered
 
 
 def verify(profiles: Iterable[str | Path], overrides: Iterable[str] = (), *, kubeconfig: str | Path | None = None,
-           context: str | None = None, kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None) -> Report:
-    """Check that the fork the profiles render would install on the cluster of ``context``; changes nothing.
+           context: str | None = None, kustomize: str = DEFAULT_KUSTOMIZE, jobs: int | None = None,
+           cache_dir: Path | None = None) -> Report:
+    """Check that the fork the profiles render would install on the cluster of ``context``; changes nothing
+    (``cache_dir`` keeps the builds across runs, shared with ``diff --build``).
 
     Raises ``VerifyError`` (exit code 2) when the cluster cannot be reached or a build fails.
     """
@@ -29,7 +31,7 @@ def verify(profiles: Iterable[str | Path], overrides: Iterable[str] = (), *, kub
     credentials = load_credentials(kubeconfig, context)
     with Client(credentials, read_only=True) as client:
         version = client.version()  # reach the cluster before the minutes of building
-        built = build_tree(tree, kustomize=kustomize, jobs=jobs)
+        built = build_tree(tree, kustomize=kustomize, jobs=jobs, cache_dir=cache_dir)
         syncs = plan(tree, built)
         findings: list[Finding] = []
         findings += preflight.kubernetes_version(version, release(profile.spec.kubeflow.version).kubernetes,

@@ -1,0 +1,57 @@
+"""How builds share the machine: ``jobs`` of them at once, and with a memory budget, within it.
+
+Builds wait in a queue, the ones that read the most first. Without a budget, each free lane takes the next.
+With one (bytes for the whole run: argoflow-gen and every build it runs at once), lanes share it: one lane
+takes the heaviest build left and the budget the others leave; every other lane takes the lightest build
+left and a small share (LIGHT). Each build's share is its soft limit (Go's ``GOMEMLIMIT``, which kubectl's
+kustomize honours): a build that would outgrow it collects its garbage sooner rather than grow past the
+budget. A light build never comes near its share; a heavy one has most of the budget; two heavy builds never
+run together, and no lane waits for another while builds are left.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+
+MIB = 1 << 20
+DEFAULT_BUDGET = 320 * MIB
+LIGHT = 100 * MIB  # the share of a light lane
+NON_HEAP = 36 * MIB  # kubectl's resident code and runtime, besides its Go heap
+MINIMUM_LIMIT = 48 * MIB
+
+
+def own_memory() -> int:
+    """The resident memory of this process now (its peak where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class Budget:
+    """Which build a free lane takes next, and its share of memory."""
+
+    def __init__(self, total: int | None, jobs: int) -> None:
+        self.total = total
+        self.jobs = max(jobs, 1)
+
+    def lanes(self) -> range:
+        return range(self.jobs)
+
+    def take(self, lane: int) -> tuple[bool, int | None]:
+        """For a free ``lane``: whether it takes the heaviest build left (else the lightest), and its share
+        (None: no limit)."""
+        if self.total is None:
+            return True, None
+        if lane > 0:
+            return False, LIGHT
+        return True, max(self.total - own_memory() - (self.jobs - 1) * LIGHT, LIGHT)
+
+
+def go_limit(share: int | None) -> dict[str, str]:
+    """The environment that holds a Go program (kubectl) to ``share`` bytes, unless the user set a limit."""
+    if share is None or "GOMEMLIMIT" in os.environ:
+        return {}
+    return {"GOMEMLIMIT": f"{max(share - NON_HEAP, MINIMUM_LIMIT) // MIB}MiB"}
