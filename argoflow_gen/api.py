@@ -11,8 +11,8 @@ from .errors import OutputError
 from .images import Image, list_images
 from .loader import load_profile
 from .planner import Plan, read_generated
-from .rendering import render
 from .state import JOURNAL, pending_write
+from .vendor import render_fork
 from .writer import refusal, transaction
 
 
@@ -49,7 +49,7 @@ def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: 
     elif pending_write(output):  # finish or undo an interrupted write first
         with transaction(output):
             pass
-    tree = render(profile, previous=read_generated(output), rotate_secrets=rotate_secrets, read_only=read_only)
+    tree = render_fork(profile, previous=read_generated(output), rotate_secrets=rotate_secrets, read_only=read_only)
     if not read_only:
         return Rendered(tree.write(output, force=force), tree.findings, tree.warnings)
     plan = tree.plan(output)

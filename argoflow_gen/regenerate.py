@@ -18,7 +18,6 @@ from .merge import merge_file
 from .planner import read_generated
 from .process import run
 from .profile import Profile
-from .rendering import render
 from .state import (
     COMMITTED,
     LOCK_FILE,
@@ -32,6 +31,7 @@ from .state import (
     sha256,
 )
 from .tree import Tree
+from .vendor import render_fork
 from .writer import commit, transaction
 
 STATE_FILES = COMMITTED
@@ -198,7 +198,8 @@ def _planned(profile: Profile, directory: Path, restore: tuple[str, ...], rotate
     if base is None:
         raise UpdateError(f"{directory} has no {PRISTINE}", hint="it was rendered by an older argoflow-gen; "
                           "re-render once with render --force after committing your work")
-    tree = render(profile, previous=read_generated(directory), rotate_secrets=rotate_secrets, read_only=read_only)
+    tree = render_fork(profile, previous=read_generated(directory), rotate_secrets=rotate_secrets,
+                       read_only=read_only)
     return plan_update(base, tree, directory, restore), tree
 
 
@@ -267,7 +268,7 @@ def status(directory: str | Path) -> Status:
     changes: tuple[str, ...] | None
     try:
         pristine = read_pristine(directory) or {}
-        tree = render(load_record(directory), previous=read_generated(directory), read_only=True,
+        tree = render_fork(load_record(directory), previous=read_generated(directory), read_only=True,
                       read_secrets=False)
         changes = tuple(sorted(
             path for path in set(tree.files) | set(pristine)

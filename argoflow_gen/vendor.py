@@ -21,6 +21,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .diff import _yaml
 from .diff.confine import is_inline, path_values
@@ -28,8 +29,11 @@ from .diff.remote import kustomization_file
 from .diff.remoteref import RefusedRemote, looks_remote, parse_remote
 from .diff.repos import Repositories
 from .errors import RenderError
+from .profile import Profile
+from .rendering import render
 from .state import LOCK_FILE, PRISTINE, format_lock, parse_lock, pristine_text, sha256
 from .state.gate import NotRegular, read_bounded
+from .tree import Tree
 
 VENDOR = "vendor"
 MAX_FILE_BYTES = 16 << 20
@@ -224,3 +228,12 @@ def _restate(files: dict[str, str]) -> dict[str, str]:
     body[LOCK_FILE] = format_lock(replace(lock, files={path: sha256(text) for path, text in body.items()}))
     return dict(sorted(body.items()))
 
+
+
+def render_fork(profile: Profile, **options: Any) -> Tree:
+    """``rendering.render`` of a profile, vendored when the profile asks for it (``spec.repo.vendor``): what every
+    command that renders a fork for writing, checking or comparing uses."""
+    tree = render(profile, **options)
+    if not profile.spec.repo.vendor:
+        return tree
+    return Tree(files=vendored(tree.files), seeds=tree.seeds, findings=tree.findings, warnings=tree.warnings)

@@ -105,3 +105,23 @@ def test_vendoring_refuses_a_base_that_leaves_its_repository(tmp_path: Path, off
     files = {"x/kustomization.yaml": "resources:\n- http://github.com/kubeflow/manifests/raw/file.yaml\n"}
     with pytest.raises(RenderError, match="https only"):
         vendored(files)
+
+
+def test_a_profile_that_vendors_stays_vendored_through_check_status_and_diff(
+        tmp_path: Path, offline_git: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from argoflow_gen import render_to, status
+    from argoflow_gen.diff import against_folder
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(offline_git))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    overrides = [FORK, "spec.repo.vendor=true"]
+    fork = tmp_path / "fork"
+    render_to(["preset:minimal"], overrides, fork)
+    assert "- ../vendor/kubeflow-manifests/v1.11.0/" in (fork / "jupyter-web-app" / "kustomization.yaml").read_text()
+    assert (fork / "vendor" / "argoproj-argo-cd" / "v3.5.1" / "manifests" / "cluster-install").is_dir()
+    assert not render_to(["preset:minimal"], overrides, fork, check=True).plan.changes
+    assert status(fork).clean
+    pair = against_folder(["preset:minimal"], overrides, fork)
+    assert dict(pair.old) == {path: text for path, text in pair.new.items() if path in pair.old}
+    without = render_to(["preset:minimal"], [FORK], fork, check=True).plan
+    assert any(path.startswith("vendor/") for path in without.delete)  # turning it off removes vendor/

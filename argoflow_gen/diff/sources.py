@@ -23,9 +23,9 @@ from ..errors import DiffError, StateError
 from ..loader import load_profile
 from ..planner import classify
 from ..process import run
-from ..rendering import render
 from ..state import LOCK_FILE, MAX_FILE_BYTES, STATE_DIR, pending_write
 from ..state.gate import NotRegular, problem, read_bounded, symlink_on_the_way
+from ..vendor import render_fork
 from .remote import git_environment
 
 WORKING_TREE = "working tree"
@@ -83,8 +83,8 @@ def profile_pair(old: Iterable[str | Path], new: Iterable[str | Path], *, old_ov
     """Render two profile sets in memory. The new render re-uses sealed values of the old one where its
     inputs are unchanged, as a re-render of a fork does, so that only real changes show."""
     old, new, old_overrides, new_overrides = list(old), list(new), list(old_overrides), list(new_overrides)
-    old_tree = render(load_profile(*old, overrides=old_overrides), read_only=True)
-    new_tree = render(load_profile(*new, overrides=new_overrides), previous=dict(old_tree), read_only=True)
+    old_tree = render_fork(load_profile(*old, overrides=old_overrides), read_only=True)
+    new_tree = render_fork(load_profile(*new, overrides=new_overrides), previous=dict(old_tree), read_only=True)
     return Pair(dict(old_tree), dict(new_tree), _label(old, old_overrides), _label(new, new_overrides))
 
 
@@ -116,7 +116,7 @@ def against_folder(profiles: Iterable[str | Path], overrides: Iterable[str], dir
         raise DiffError(f"{directory} has an interrupted write waiting to be finished",
                         hint="run argoflow-gen render into it first; diff never replays it")
     current = read_folder(directory)
-    tree = render(load_profile(*profiles, overrides=overrides), previous=current, read_only=True)
+    tree = render_fork(load_profile(*profiles, overrides=overrides), previous=current, read_only=True)
     plan = tree.plan(directory)
     after = dict(current)
     for relative in plan.delete:

@@ -54,6 +54,9 @@ class Repo:
     private: bool = prop("the repository needs credentials", default=False, example="true")
     credentials: RepoCredentials | None = prop(
         "how Argo CD reads a private repository: exactly one of existingSecret or sealed", default=None)
+    vendor: bool = prop("copy the upstream files every component needs into the fork (vendor/), so that Argo CD "
+                        "syncs from the fork alone: no GitHub at sync time; the render fetches them with git and "
+                        "your git config", default=False, example="true")
 
     def join(self, folder: str) -> str:
         """A folder of the generated tree as a path from the repository root."""
