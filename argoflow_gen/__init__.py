@@ -71,7 +71,7 @@ _LAZY = {
     "Pair": "diff",
     "against_folder": "diff",
     "build_trees": "diff",
-    "compare": "diff",
+    "compare": "diff.compare",
     "diff_resources": "diff",
     "diff_trees": "diff",
     "format_json": "diff",

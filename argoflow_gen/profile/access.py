@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated
 
 from .common import (
@@ -15,7 +16,7 @@ from .common import (
     SecretRef,
     Uuid,
 )
-from .declare import prop, record
+from .declare import prop, record, scalar
 
 #: Where each ``server`` shorthand of Let's Encrypt points.
 ACME_SERVERS = {
@@ -117,6 +118,32 @@ class TLS:
                                             default=None)
 
 
+IP = r"^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$"
+Cidr = Annotated[str, scalar(type="string", description="an address range, as CIDR (10.0.0.0/8)",
+                             pattern=r"^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)/[0-9]{1,3}$")]
+
+
+@record()
+class Gateway:
+    load_balancer_ip: str | None = prop("the address the cloud load balancer takes (where the provider honours it)",
+                                        key="loadBalancerIP", default=None, pattern=IP)
+    load_balancer_source_ranges: tuple[Cidr, ...] = prop(
+        "the client address ranges the load balancer admits", default=(), unique_items=True)
+    annotations: Mapping[str, str] = prop(
+        "annotations of the gateway Service (a cloud load balancer's type, scheme or certificate)",
+        default_factory=lambda: MappingProxyType({}))
+    external_traffic_policy: str | None = prop(
+        "Local keeps the client's source address (and skips a hop); Cluster spreads traffic over every node",
+        default=None, enum=("Cluster", "Local"))
+    min_replicas: int | None = prop("the fewest gateway pods (its autoscaler's minimum)", default=None, minimum=1,
+                                    maximum=100)
+    max_replicas: int | None = prop("the most gateway pods (its autoscaler's maximum)", default=None, minimum=1,
+                                    maximum=100)
+    trusted_proxies: int | None = prop(
+        "proxies in front of the gateway whose X-Forwarded-For it trusts (Istio's numTrustedProxies)",
+        default=None, minimum=0, maximum=10)
+
+
 @record()
 class Ingress:
     domain: Hostname | None = prop("the host name Kubeflow is served at", default=None)
@@ -126,6 +153,8 @@ class Ingress:
                              enum=("ClusterIP", "NodePort", "LoadBalancer"), example="LoadBalancer")
     tls: TLS = prop("TLS on the Kubeflow gateway", default_factory=TLS,
                     example="{mode: letsencrypt, letsencrypt: {email: admin@example.com, server: production}}")
+    gateway: Gateway = prop("the istio-ingressgateway's Service and pods", default_factory=Gateway,
+                            example="{loadBalancerSourceRanges: [10.0.0.0/8], externalTrafficPolicy: Local}")
 
     @property
     def hosts(self) -> tuple[str, ...]:

@@ -36,11 +36,34 @@ def tls_secret(ctx: Context) -> str:
 
 @customizes("istio")
 def gateway_service(ctx: Context, folder: Folder) -> None:
-    service_type = ctx.profile.spec.ingress.service_type
-    if service_type != "ClusterIP":
-        folder.add_patch({"apiVersion": "v1", "kind": "Service",
+    """The gateway Service's type and load balancer settings, its autoscaler's bounds, the proxies it trusts."""
+    ingress = ctx.profile.spec.ingress
+    settings = ingress.gateway
+    metadata: dict[str, Any] = {"name": "istio-ingressgateway", "namespace": GATEWAY_NAMESPACE}
+    spec: dict[str, Any] = {}
+    if ingress.service_type != "ClusterIP":
+        spec["type"] = ingress.service_type
+    if settings.load_balancer_ip:
+        spec["loadBalancerIP"] = settings.load_balancer_ip
+    if settings.load_balancer_source_ranges:
+        spec["loadBalancerSourceRanges"] = list(settings.load_balancer_source_ranges)
+    if settings.external_traffic_policy:
+        spec["externalTrafficPolicy"] = settings.external_traffic_policy
+    if settings.annotations:
+        metadata["annotations"] = dict(sorted(settings.annotations.items()))
+    if spec or "annotations" in metadata:
+        folder.add_patch({"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec})
+    bounds = {key: value for key, value in (("minReplicas", settings.min_replicas),
+                                            ("maxReplicas", settings.max_replicas)) if value is not None}
+    if bounds:
+        folder.add_patch({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
                           "metadata": {"name": "istio-ingressgateway", "namespace": GATEWAY_NAMESPACE},
-                          "spec": {"type": service_type}})
+                          "spec": bounds})
+    if settings.trusted_proxies is not None:
+        topology = json.dumps({"gatewayTopology": {"numTrustedProxies": settings.trusted_proxies}})
+        folder.add_patch({"apiVersion": "apps/v1", "kind": "Deployment",
+                          "metadata": {"name": "istio-ingressgateway", "namespace": GATEWAY_NAMESPACE},
+                          "spec": {"template": {"metadata": {"annotations": {"proxy.istio.io/config": topology}}}}})
 
 
 def warn_example_names(ctx: Context) -> None:
