@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         profile_pair,
         revision_pair,
     )
-    from .diff.compare import compare
+    from .diff.review import compare
     from .fleet import Fleet, load_fleet, render_fleet
     from .loader import load_profile
     from .planner import Plan
@@ -71,7 +71,7 @@ _LAZY = {
     "Pair": "diff",
     "against_folder": "diff",
     "build_trees": "diff",
-    "compare": "diff.compare",
+    "compare": "diff.review",
     "diff_resources": "diff",
     "diff_trees": "diff",
     "format_json": "diff",

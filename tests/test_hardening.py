@@ -146,7 +146,7 @@ def test_an_unexpected_error_prints_one_line_and_a_crash_report(tmp_path: Path,
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("something nobody expected")
 
-    monkeypatch.setattr("argoflow_gen.api.render", boom)
+    monkeypatch.setattr("argoflow_gen.api.render_fork", boom)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
 

@@ -16,9 +16,9 @@ import click
 
 from ..diff.budget import DEFAULT_BUDGET, MIB
 from ..diff.build import BUILD_TIMEOUT, DEFAULT_KUSTOMIZE
-from ..diff.compare import compare
 from ..diff.formats import JSON_LAYOUT, text_layout
 from ..diff.markdown import format_markdown
+from ..diff.review import compare
 from ..diff.sources import Pair, against_folder, profile_pair, revision_pair
 from ..diff.store import default_cache_dir
 from ..diff.stream import ReportStream

@@ -2,8 +2,8 @@
 
 Two levels: ``diff_trees`` compares generated files; ``diff_resources`` compares the manifests each
 Application builds to (``build_trees`` builds them with kustomize). Both return a ``Diff``, which
-``format_text``, ``format_markdown`` and ``format_json`` turn into a report. ``compare.compare`` ties it
-together for a ``Pair`` of trees from ``profile_pair``, ``against_folder`` or ``revision_pair``, building only the
+``format_text``, ``format_markdown`` and ``format_json`` turn into a report. ``compare`` (in ``review``) ties
+it together for a ``Pair`` of trees from ``profile_pair``, ``against_folder`` or ``revision_pair``, building only the
 Applications that can differ (a ``cache_dir`` keeps builds across runs); a ``ReportStream`` passed as its
 ``listener`` writes the text or json report while the Applications are compared.
 """
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         ResourceKey,
     )
     from .resources import diff_resources
+    from .review import compare
     from .sources import Pair, against_folder, profile_pair, revision_pair
     from .store import default_cache_dir
     from .stream import ReportStream
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 #: Where each public name lives. Imported on first use: importing one module of the package (``diff.remote``
 #: for vendoring, say) does not import the whole review stack, which itself renders forks.
 _LAZY = {
-    "Built": "build", "build_tree": "build", "build_trees": "build", "diff_trees": "files",
+    "Built": "build", "build_tree": "build", "build_trees": "build", "compare": "review", "diff_trees": "files",
     "format_json": "formats", "format_text": "formats", "MARKER": "markdown", "MAX_MARKDOWN": "markdown",
     "format_markdown": "markdown", "ApplicationDiff": "model", "Counts": "model", "Diff": "model",
     "FieldChange": "model", "FileChange": "model", "Masked": "model", "NotBuilt": "model",
@@ -77,6 +78,7 @@ __all__ = [
     "against_folder",
     "build_tree",
     "build_trees",
+    "compare",
     "default_cache_dir",
     "diff_resources",
     "diff_trees",
