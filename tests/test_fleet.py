@@ -275,3 +275,11 @@ def test_fleet_status_names_hand_edits_by_cluster(tmp_path: Path) -> None:
     assert all(change.removed == (f"shared/{shared.name}/spawner_ui_config.yaml",) for change in edited.clusters)
     result = CliRunner().invoke(cli, ["fleet", "status", str(EXAMPLE / "fleet.yaml"), "--repo", str(repo), "-q"])
     assert result.exit_code == 1 and result.output == ""
+
+
+def test_a_fleet_refuses_vendoring_it_cannot_share_yet(tmp_path: Path) -> None:
+    source = _fleet_copy(tmp_path)
+    base = source / "base.yaml"
+    base.write_text(base.read_text().replace("    revision: main\n", "    revision: main\n    vendor: true\n"))
+    with pytest.raises(ProfileError, match=r"spec\.repo\.vendor: cluster 'hub' sets spec\.repo\.vendor"):
+        render_fleet(load_fleet(source / "fleet.yaml"))

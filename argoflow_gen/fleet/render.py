@@ -66,6 +66,16 @@ def _check_one_argo_cd(fleet: Fleet, profiles: Mapping[str, Profile]) -> None:
                                           hint="one fleet is one repository and one Argo CD: set it in the base")])
 
 
+def _check_not_vendored(fleet: Fleet, profiles: Mapping[str, Profile]) -> None:
+    vendored = [cluster.name for cluster in fleet.clusters if profiles[cluster.name].spec.repo.vendor]
+    if vendored:
+        from ..errors import Issue
+
+        raise ProfileError([Issue(f"cluster {vendored[0]!r} sets spec.repo.vendor: a fleet does not vendor upstream "
+                                  "yet", file=fleet.file, path="spec.repo.vendor",
+                                  hint="render the cluster as a fork of its own, or leave vendor off in a fleet")])
+
+
 def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, read_only: bool = False,
                  read_secrets: bool = True, profiles: Mapping[str, Profile] | None = None) -> Tree:
     """The fleet's whole tree. ``previous`` are the files of an earlier render of the fleet (by path), so that
@@ -75,6 +85,7 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
         if cluster.name not in loaded:
             loaded[cluster.name] = cluster_profile(fleet, cluster)
     _check_one_argo_cd(fleet, loaded)
+    _check_not_vendored(fleet, loaded)
     trees: dict[str, Tree] = {}
     for cluster in fleet.clusters:
         folder = fleet.folder(cluster.name)
@@ -95,9 +106,9 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
                 continue
             top = path.split("/", 1)[0]
             if top in moved and "/" in path:
-                shared = moved[top]
-                files.update({f"{shared.path}/{name}": body for name, body in shared.files.items()})
                 if path == f"{top}/kustomization.yaml":
+                    shared = moved[top]
+                    files.update({f"{shared.path}/{name}": body for name, body in shared.files.items()})
                     files[f"{folder}/{path}"] = overlay(f"{folder}/{top}", shared)
                 continue
             files[f"{folder}/{path}"] = text
