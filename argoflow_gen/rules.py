@@ -171,12 +171,12 @@ def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pr
 
 
 def _auth(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    auth = spec.get("auth", {})
-    users = auth.get("users", [])
-    base: JsonPath = ("spec", "auth")
-    if not users and "oidc" not in auth:
-        yield _p(base if "auth" in written else ("spec",), "no user can log in",
-                 "add spec.auth.users (with passwordHash from `argoflow-gen hash-password`) or spec.auth.oidc")
+    identity = spec.get("identity", {})
+    users = identity.get("users", [])
+    base: JsonPath = ("spec", "identity")
+    if not users and "oidc" not in identity:
+        yield _p(base if "identity" in written else ("spec",), "no user can log in",
+                 "add spec.identity.users (with passwordHash from `argoflow-gen hash-password`) or spec.identity.oidc")
     seen_email: dict[str, int] = {}
     seen_name: dict[str, int] = {}
     for index, user in enumerate(users):
@@ -192,15 +192,15 @@ def _auth(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Probl
             yield _p((*path, "email"), "user@example.com is upstream's published default user",
                      "use a real address")
         if email in seen_email:
-            yield _p((*path, "email"), f"repeats the e-mail of spec.auth.users[{seen_email[email]}]")
+            yield _p((*path, "email"), f"repeats the e-mail of spec.identity.users[{seen_email[email]}]")
         seen_email.setdefault(email, index)
         name = user.get("username")
         if name in seen_name:
-            yield _p((*path, "username"), f"repeats the username of spec.auth.users[{seen_name[name]}]")
+            yield _p((*path, "username"), f"repeats the username of spec.identity.users[{seen_name[name]}]")
         seen_name.setdefault(name, index)
-    admin = auth.get("admin")
-    if admin and "oidc" not in auth and admin.lower() not in seen_email:
-        yield _p((*base, "admin"), f"{admin} is not one of spec.auth.users",
+    admin = identity.get("admin")
+    if admin and "oidc" not in identity and admin.lower() not in seen_email:
+        yield _p((*base, "admin"), f"{admin} is not one of spec.identity.users",
                  "the admin must be able to log in")
 
 
@@ -225,20 +225,20 @@ def _pipelines(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[
 
 def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
     seen: dict[str, int] = {}
-    users = {user["email"].lower() for user in spec.get("auth", {}).get("users", [])}
-    external = "oidc" in spec.get("auth", {})
+    users = {user["email"].lower() for user in spec.get("identity", {}).get("users", [])}
+    external = "oidc" in spec.get("identity", {})
     reserved = {"kubeflow", "kubeflow-system", "istio-system", "auth", "oauth2-proxy", "cert-manager",
                 "knative-serving", "knative-eventing", "kube-system", "default", spec["argocd"]["namespace"]}
-    for index, profile in enumerate(spec.get("profiles", [])):
-        path: JsonPath = ("spec", "profiles", index)
+    for index, profile in enumerate(spec.get("tenancy", {}).get("profiles", [])):
+        path: JsonPath = ("spec", "tenancy", "profiles", index)
         name = profile["name"]
         if name in seen:
-            yield _p((*path, "name"), f"repeats the name of spec.profiles[{seen[name]}]")
+            yield _p((*path, "name"), f"repeats the name of spec.tenancy.profiles[{seen[name]}]")
         seen.setdefault(name, index)
         if name in reserved or name.startswith("kube-"):
             yield _p((*path, "name"), f"{name!r} is a system namespace", "choose another profile name")
         if not external and profile["owner"].lower() not in users:
-            yield _p((*path, "owner"), f"{profile['owner']} is not one of spec.auth.users",
+            yield _p((*path, "owner"), f"{profile['owner']} is not one of spec.identity.users",
                      "the owner must be able to log in")
 
 
@@ -330,17 +330,17 @@ def _argo_workflows(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iter
     if host and host == ingress.get("domain"):
         yield _p((*ARGO, "host"), "is spec.ingress.domain",
                  "leave host out to serve Argo Workflows under the domain at spec.argoWorkflows.path")
-    users = {user["email"].lower() for user in spec.get("auth", {}).get("users", [])}
+    users = {user["email"].lower() for user in spec.get("identity", {}).get("users", [])}
     rbac = argo.get("sso", {}).get("rbac", {})
-    if "oidc" not in spec.get("auth", {}):
+    if "oidc" not in spec.get("identity", {}):
         for role in ("admin", "readOnly"):
             for index, email in enumerate(rbac.get(role, {}).get("users", [])):
                 if email.lower() not in users:
-                    yield _p((*ARGO, "sso", "rbac", role, "users", index), f"{email} is not one of spec.auth.users",
+                    yield _p((*ARGO, "sso", "rbac", role, "users", index), f"{email} is not one of spec.identity.users",
                              "only those who can log in get Argo Workflows roles")
             if rbac.get(role, {}).get("groups"):
                 yield _p((*ARGO, "sso", "rbac", role, "groups"), "Dex's static users have no groups",
-                         "groups come from an external provider (spec.auth.oidc); name users instead")
+                         "groups come from an external provider (spec.identity.oidc); name users instead")
     archive = argo.get("archive", {})
     if "database" in archive and not archive.get("enabled"):
         yield _p((*ARGO, "archive", "database"), "a database is given but the archive is not enabled",
@@ -354,9 +354,9 @@ def _argo_workflows(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iter
             yield _p((*ARGO, "gitops", "namespace"),
                      f"pipelines mode {mode} runs a workflow-controller that only watches namespace kubeflow",
                      "leave namespace out, or set it to kubeflow")
-        if not namespace and not namespaced and not spec.get("profiles") and not spec.get("auth", {}).get("admin"):
+        if not namespace and not namespaced and not spec.get("profiles") and not spec.get("identity", {}).get("admin"):
             yield _p((*ARGO, "gitops"), "no Kubeflow profile to hold the workflows/ folder's objects",
-                     "set spec.argoWorkflows.gitops.namespace, or spec.profiles")
+                     "set spec.argoWorkflows.gitops.namespace, or spec.tenancy.profiles")
         for index, app in enumerate(spec.get("extraApplications", [])):
             if app.get("name") == "workflows":
                 yield _p(("spec", "extraApplications", index, "name"),

@@ -90,7 +90,7 @@ def _namespaces_made_before(found: dict[str, str], manage: bool) -> list[tuple[s
 @pytest.mark.parametrize("manage", [True, False])
 def test_pre_install_secrets_go_into_namespaces_that_exist(manage: bool, tmp_path: Path) -> None:
     (tmp_path / "cluster.yaml").write_text(f"""\
-apiVersion: argoflow-gen/v1alpha1
+apiVersion: argoflow-gen/v1beta1
 kind: Profile
 metadata: {{name: cluster}}
 extends: [preset:full]
@@ -102,7 +102,7 @@ spec:
     domain: kubeflow.acme.internal
     tls: {{mode: letsencrypt, letsencrypt: {{email: ops@acme.internal, solver: dns01-cloudflare,
            cloudflareApiToken: {{existingSecret: cloudflare}}}}}}
-  auth:
+  identity:
     users:
       - {{email: ada@acme.internal, username: ada, passwordHashFrom: {{existingSecret: dex-passwords, key: ada}}}}
       - {{email: bob@acme.internal, username: bob, passwordHashFrom: {{existingSecret: dex-passwords, key: bob}}}}

@@ -183,7 +183,7 @@ class OIDC:
 
 
 @record()
-class Auth:
+class Identity:
     users: tuple[User, ...] = prop("static Dex users", default=())
     oidc: OIDC | None = prop("an external OpenID Connect provider, connected through Dex", default=None)
     admin: Email | None = prop("the Kubeflow cluster admin (KFAM); defaults to the first user", default=None)

@@ -79,7 +79,8 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
     )
     ctx.files[LOCK_FILE] = format_lock(lock)
     return Tree(files=dict(sorted(ctx.files.items())), seeds=dict(sorted(ctx.seeds.items())),
-                findings=tuple(dict.fromkeys(ctx.findings)), warnings=tuple(dict.fromkeys(ctx.warnings)))
+                findings=tuple(dict.fromkeys(ctx.findings)),
+                warnings=tuple(dict.fromkeys([*profile.notices, *ctx.warnings])))
 
 
 __all__ = ["Target", "render"]

@@ -59,7 +59,7 @@ def hash_env(index: int) -> str:
 
 
 def dex_config(ctx: Context) -> dict[str, Any]:
-    auth = ctx.profile.spec.auth
+    auth = ctx.profile.spec.identity
     config: dict[str, Any] = {
         "issuer": DEX_ISSUER,
         "storage": {"type": "kubernetes", "config": {"inCluster": True}},
@@ -119,7 +119,7 @@ def dex(ctx: Context, folder: Folder) -> None:
                       "metadata": {"name": "dex-passwords", "namespace": DEX_NAMESPACE}})
     env: list[dict[str, Any]] = []
     sealed_hashes: dict[str, Any] = {}
-    for index, user in enumerate(profile.spec.auth.users):
+    for index, user in enumerate(profile.spec.identity.users):
         ref = user.password_hash_from
         if ref is None:
             continue
@@ -136,7 +136,7 @@ def dex(ctx: Context, folder: Folder) -> None:
                 purpose=f"the bcrypt hash of {user.email}'s password (argoflow-gen hash-password)",
                 hashes=((key, user.email),),
             ))
-    oidc = profile.spec.auth.oidc
+    oidc = profile.spec.identity.oidc
     if oidc:
         ref = oidc.client_secret
         if ref.sealed is not None:

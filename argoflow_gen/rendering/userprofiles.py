@@ -21,9 +21,10 @@ def profile_name_for(email: str) -> str:
 
 def default_profiles(ctx: Context) -> tuple[UserProfile, ...]:
     profile = ctx.profile
-    if profile.spec.profiles:
-        return profile.spec.profiles
-    owner = profile.spec.auth.admin or (profile.spec.auth.users[0].email if profile.spec.auth.users else None)
+    if profile.spec.tenancy.profiles:
+        return profile.spec.tenancy.profiles
+    identity = profile.spec.identity
+    owner = identity.admin or (identity.users[0].email if identity.users else None)
     if owner is None:
         return ()
     from types import MappingProxyType
@@ -71,12 +72,12 @@ def user_namespaces(ctx: Context, folder: Folder) -> None:
     folder.add_patch(operations, target)
     if rest:
         folder.add_manifests("profiles.yaml", [_profile_object(p) for p in rest],
-                             "Kubeflow user namespaces from the profile's spec.profiles.")
+                             "Kubeflow user namespaces from the profile's spec.tenancy.profiles.")
 
 
 @customizes("profiles")
 def kfam_admin(ctx: Context, folder: Folder) -> None:
-    admin = ctx.profile.spec.auth.admin
+    admin = ctx.profile.spec.identity.admin
     if admin:
         folder.generators.append({"name": "profiles-config", "namespace": "kubeflow", "behavior": "merge",
                                   "literals": [f"ADMIN={admin}"]})
