@@ -182,6 +182,15 @@ class TextSnapshot(SingleFileSnapshotExtension):
     file_extension = "txt"
 
 
+@pytest.fixture(scope="session")
+def offline_git(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git config that sends GitHub URLs to the offline upstream bundle (``kustomize-offline --gitconfig``)."""
+    config = tmp_path_factory.mktemp("git") / "offline.gitconfig"
+    config.write_text(subprocess.run([str(KUSTOMIZE_OFFLINE), "--gitconfig"], capture_output=True, text=True,
+                                     check=True).stdout)
+    return config
+
+
 @pytest.fixture
 def text_snapshot(snapshot: Any) -> Any:
     return snapshot.use_extension(TextSnapshot)

@@ -371,6 +371,8 @@ EXAMPLE_CONTEXT = {
     "spec.ingress.tls.letsencrypt.route53": [
         "spec.ingress.tls={mode: letsencrypt, letsencrypt: {email: admin@acme.io, solver: dns01-route53}}"],
     "spec.repo.private": ["spec.repo.credentials={existingSecret: repository}"],
+    "spec.registry.mirror": ["spec.repo.vendor=true"],
+    "spec.registry.mappings": ["spec.repo.vendor=true"],
 }
 
 

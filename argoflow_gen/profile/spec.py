@@ -8,7 +8,7 @@ from typing import Any, Literal
 from .access import Identity, Ingress
 from .common import DnsLabel, NonEmpty, Scheduling
 from .declare import prop, record
-from .platform import CI, ArgoCD, ExtraApplication, Kubeflow, Repo, Secrets
+from .platform import CI, ArgoCD, ExtraApplication, Kubeflow, Registry, Repo, Secrets
 from .workloads import ArgoWorkflows, Monitoring, Notebooks, Pipelines, Tenancy
 
 API_VERSION = "argoflow-gen/v1beta1"
@@ -39,6 +39,8 @@ class Spec:
     monitoring: Monitoring = prop("metrics", default_factory=Monitoring)
     tenancy: Tenancy = prop("who works where: Kubeflow user namespaces (Profiles)", default_factory=Tenancy)
     secrets: Secrets = prop("how secrets reach the cluster", default_factory=Secrets)
+    registry: Registry = prop("where images are pulled from: a mirror of every registry, or one per registry "
+                              "(air-gapped installs, with spec.repo.vendor)", default_factory=Registry)
     scheduling: Scheduling = prop("scheduling for every component; a component's own scheduling wins",
                                   default_factory=Scheduling)
     extra_applications: tuple[ExtraApplication, ...] = prop("your own components", default=())
