@@ -42,6 +42,8 @@ class HelmSource:
     chart: str
     target_revision: str
     values: Mapping[str, Any]
+    #: the images the chart runs: the values key that holds each (as ``registry`` and ``repository``), and the image
+    images: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,8 @@ def _component(cid: str, raw: Mapping[str, Any]) -> ComponentSpec:
         ignore=tuple(raw.get("ignore", ())),
         retry=bool(raw.get("retry", False)),
         options=MappingProxyType(options),
-        helm=HelmSource(helm["repoURL"], helm["chart"], helm["targetRevision"], helm.get("values", {}))
+        helm=HelmSource(helm["repoURL"], helm["chart"], helm["targetRevision"], helm.get("values", {}),
+                        MappingProxyType(dict(helm.get("images", {}))))
         if helm
         else None,
     )

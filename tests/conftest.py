@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -180,6 +181,17 @@ class TextSnapshot(SingleFileSnapshotExtension):
 
     _write_mode = WriteMode.TEXT
     file_extension = "txt"
+
+
+@pytest.fixture
+def sealed_env(sealing_keys: tuple[Any, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder holding the controller certificate, with the git credentials in the environment."""
+    _key, certificate = sealing_keys
+    shutil.copy(certificate, tmp_path / "sealed-secrets.pem")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_USERNAME", "robot")
+    monkeypatch.setenv("GIT_PASSWORD", "ghp_s3cret-token-value")
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ LAYERS = (
     ("argoflow_gen.rendering",),
     ("argoflow_gen.api", "argoflow_gen.regenerate", "argoflow_gen.starter", "argoflow_gen.diff",
      "argoflow_gen.upgrade", "argoflow_gen.verify", "argoflow_gen.fleet", "argoflow_gen.vendor",
-     "argoflow_gen.migrate", "argoflow_gen.mirror"),
+     "argoflow_gen.migrate"),
     ("argoflow_gen.cli", "argoflow_gen.__main__"),
 )
 
