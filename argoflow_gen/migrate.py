@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import migrations
-from .layers import collect, decode
+from .layers import PRESET_PREFIX, collect, decode
 from .writer import write_file
 
 
@@ -41,11 +41,12 @@ class Migrated:
 
 
 def plan(sources: Iterable[str | Path]) -> list[Migrated]:
-    """Every file of the stacks of ``sources``, lowest layer first, each once, with its migrated text. Raises
-    ProfileError (located) when a file cannot be read or migrated; nothing is written."""
+    """Every file of the stacks of ``sources``, lowest layer first, each once, with its migrated text; a fleet
+    file stands for every profile layer it names. Raises ProfileError (located) when a file cannot be read or
+    migrated; nothing is written."""
     seen: set[Path] = set()
     found: list[Migrated] = []
-    for layer in collect(sources):
+    for layer in collect(_profiles(sources)):
         if layer.base is None:  # a preset
             continue
         path = Path(layer.label).resolve()
@@ -57,6 +58,27 @@ def plan(sources: Iterable[str | Path]) -> list[Migrated]:
         moves = tuple(migrations.changes(_data(before, layer.label)))
         found.append(Migrated(layer.label, layer.version, moves, before, after))
     return found
+
+
+def _profiles(sources: Iterable[str | Path]) -> list[str]:
+    """The sources, with each fleet file replaced by its base and its clusters' layers (as paths from here)."""
+    from .fleet import load_fleet
+
+    found: list[str] = []
+    for source in map(str, sources):
+        path = Path(source)
+        if source.startswith(PRESET_PREFIX) or not path.is_file() or _kind(source) != "Fleet":
+            found.append(source)
+            continue
+        fleet = load_fleet(path)
+        for layer in (*fleet.base, *(layer for cluster in fleet.clusters for layer in cluster.layers)):
+            found.append(layer if layer.startswith(PRESET_PREFIX) else os.path.relpath(layer))
+    return found
+
+
+def _kind(file: str) -> object:
+    data = _data(decode(Path(file).read_bytes(), file), file)
+    return data.get("kind") if isinstance(data, dict) else None
 
 
 def _data(text: str, file: str) -> object:

@@ -82,7 +82,7 @@ def test_migrate_rewrites_the_examples_in_place_into_files_that_render_the_ident
         "examples/production.yaml: migrated argoflow-gen/v1alpha1 -> argoflow-gen/v1beta1 "
         "(spec.auth -> spec.identity, spec.profiles -> spec.tenancy.profiles)\n")
     clusters = [f"examples/fleet/clusters/{name}.yaml" for name in ("hub", "dev", "prod")]
-    result = _invoke("migrate", "examples/fleet/base.yaml", *clusters)
+    result = _invoke("migrate", "examples/fleet/fleet.yaml")  # a fleet file stands for its profiles' layers
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "examples/fleet/base.yaml: migrated argoflow-gen/v1alpha1 -> argoflow-gen/v1beta1 (spec.auth -> spec.identity)",
