@@ -147,9 +147,12 @@ class Resolution:
         return DEFAULT
 
 
-@functools.lru_cache(maxsize=1)
-def preset_names() -> tuple[str, ...]:
+@functools.lru_cache(maxsize=4)
+def preset_names(version: str = API_VERSION) -> tuple[str, ...]:
+    """The presets of a format (a preset newer than an older format is read in the newest by its layers)."""
     folder = resources.files("argoflow_gen.profiles")
+    if version != API_VERSION:
+        folder = folder.joinpath(migrations.short(version))
     return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
@@ -212,7 +215,7 @@ def _open_source(source: str, shown_dir: str | None, chain: Sequence[str], at: O
             close = get_close_matches(name, preset_names(), n=1)
             hint = f"did you mean preset:{close[0]}?" if close else "run `argoflow-gen presets` to list them"
             raise fail("unknown preset", hint)
-        if version != API_VERSION:
+        if version != API_VERSION and name in preset_names(version):
             label = f"{source} ({migrations.short(version)})"
             return label, read_preset(name, version), None, label
         return source, read_preset(name), None, source

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from .access import Identity, Ingress
+from .addons import ADDONS, Addon
 from .common import DnsLabel, NonEmpty, Scheduling
 from .declare import prop, record
 from .platform import CI, ArgoCD, ExtraApplication, Kubeflow, Registry, Repo, Secrets
@@ -43,6 +44,7 @@ class Spec:
                               "(air-gapped installs, with spec.repo.vendor)", default_factory=Registry)
     scheduling: Scheduling = prop("scheduling for every component; a component's own scheduling wins",
                                   default_factory=Scheduling)
+    addons: Mapping[str, Addon] = ADDONS
     extra_applications: tuple[ExtraApplication, ...] = prop("your own components", default=())
     ci: CI = prop("the fork's CI workflows (.github/workflows/, written when spec.repo.path is '.')",
                   default_factory=CI)

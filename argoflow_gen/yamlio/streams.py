@@ -28,6 +28,8 @@ def load_all_plain(text: str) -> list[Any]:
 
     _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
     _Constructor.add_constructor("tag:yaml.org,2002:binary", _Constructor.construct_yaml_binary)
+    # a bare `=` (YAML 1.1's value key, in some CRDs' enums) is the string "=", as Go's YAML readers take it
+    _Constructor.add_constructor("tag:yaml.org,2002:value", _Constructor.construct_yaml_binary)
     for pure in (False, True):  # the C parser (ruamel.yaml.clib) first; the YAML 1.2 one where it is stricter
         reader = YAML(typ="safe", pure=pure)
         reader.Constructor = _Constructor
