@@ -73,6 +73,27 @@ def user_namespaces(ctx: Context, folder: Folder) -> None:
     if rest:
         folder.add_manifests("profiles.yaml", [_profile_object(p) for p in rest],
                              "Kubeflow user namespaces from the profile's spec.tenancy.profiles.")
+    _store_keys(ctx, folder, profiles)
+
+
+def _store_keys(ctx: Context, folder: Folder, profiles: tuple[UserProfile, ...]) -> None:
+    """With an external artifact store whose keys are sealed: the keys sealed again for each profile namespace
+    (a SealedSecret is bound to its namespace), where Argo and the pipeline runs that run there read them. They
+    sync after the Profiles, whose controller makes the namespaces."""
+    from .argoworkflows import STORE_SECRET
+    from .sealed import sealed_manifest
+
+    store = ctx.profile.spec.pipelines.s3
+    pair = store.credentials.pair() if store is not None else None
+    if pair is None or pair.sealed is None:
+        return
+    values = dict(zip(pair.keys, pair.sealed, strict=True))
+    for profile in profiles:
+        file = f"sealed-{STORE_SECRET}-{profile.name}.yaml"
+        manifest = sealed_manifest(ctx, f"{folder.id}/{file}", profile.name, STORE_SECRET, values)
+        manifest["metadata"].setdefault("annotations", {})["argocd.argoproj.io/sync-wave"] = "1"
+        folder.add_manifests(file, [manifest], f"The artifact store's keys for the workflows and runs of namespace "
+                                               f"{profile.name}, sealed with the cluster's sealed-secrets certificate.")
 
 
 @customizes("profiles")
