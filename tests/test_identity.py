@@ -1,0 +1,239 @@
+"""Dex's connectors and the groups claim: the Dex config a profile renders is one Dex reads (checked against a JSON
+Schema of Dex's own config structure, ``data/dex/config.schema.json``), its secrets reach Dex's environment from
+Secrets (sealed or the user's), and the built components carry the groups claim to Kubeflow."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from argoflow_gen.catalog import VERSIONS
+from argoflow_gen.cli import cli
+from argoflow_gen.errors import SecretError
+from argoflow_gen.loader import load_profile
+from argoflow_gen.rendering import render
+
+from .conftest import FORK, Kustomize, load_yaml_documents, unseal
+
+DEX_SCHEMA = json.loads((Path(__file__).parent / "data" / "dex" / "config.schema.json").read_text(encoding="utf-8"))
+HASH_SUFFIX = re.compile(r"-[a-z0-9]{10}$")
+
+GITHUB = ("{id: github, name: GitHub, github: {clientID: Iv1.0123456789abcdef, clientSecret: {sealed: {env: "
+          "GITHUB_SECRET}}, orgs: [{name: acme, teams: [ml-platform, data]}, {name: acme-labs}], teamNameField: slug}}")
+LDAP = ("{id: corp-ldap, name: Acme directory, ldap: {host: 'ldap.acme.io:636', bindDN: 'cn=dex,ou=services,dc=acme,"
+        "dc=io', bindPW: {existingSecret: dex-ldap}, rootCA: ldap-ca.pem, userSearch: {baseDN: 'ou=people,dc=acme,"
+        "dc=io', username: uid, filter: (objectClass=person), nameAttr: cn}, groupSearch: {baseDN: 'ou=groups,dc=acme,"
+        "dc=io', filter: (objectClass=groupOfNames), userMatchers: [{userAttr: DN, groupAttr: member}]}}}")
+OTHERS = [
+    "{id: keycloak, name: Acme SSO, oidc: {issuer: 'https://sso.acme.io/realms/acme', clientID: kubeflow, "
+    "clientSecret: {existingSecret: dex-keycloak}, scopes: [groups], groupsClaim: roles, emailClaim: mail, "
+    "userIDClaim: preferred_username, allowedGroups: [ml]}}",
+    "{id: gitlab, name: GitLab, gitlab: {clientID: gl, clientSecret: {existingSecret: dex-gitlab}, groups: [ml]}}",
+    "{id: google, name: Google, google: {clientID: g, clientSecret: {existingSecret: dex-google}, hostedDomains: "
+    "[acme.io], groups: [ml@acme.io], adminEmail: it@acme.io}}",
+    "{id: entra, name: Microsoft, microsoft: {clientID: m, clientSecret: {sealed: {env: ENTRA_SECRET}}, tenant: "
+    "acme.onmicrosoft.com, groups: [ml], onlySecurityGroups: true}}",
+    "{id: saml, name: Acme SAML, saml: {ssoURL: 'https://idp.acme.io/sso', ca: ldap-ca.pem, groupsAttr: groups}}",
+]
+
+
+def _connectors(*entries: str) -> str:
+    return f"spec.identity.connectors=[{', '.join(entries)}]"
+
+
+def _profile_args(version: str, *entries: str) -> list[str]:
+    return [FORK, f"spec.kubeflow.version={version}", "spec.secrets.certificate=sealed-secrets.pem",
+            "spec.ingress.domain=kubeflow.acme.io", _connectors(*entries)]
+
+
+@pytest.fixture
+def identity_env(sealed_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The sealed working folder, with a CA file for the connectors and their sealed secrets in the environment."""
+    (sealed_env / "ldap-ca.pem").write_bytes((sealed_env / "sealed-secrets.pem").read_bytes())
+    monkeypatch.setenv("GITHUB_SECRET", "gh-client-s3cret")
+    monkeypatch.setenv("ENTRA_SECRET", "entra-client-s3cret")
+    return sealed_env
+
+
+def _find(documents: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    found = [d for d in documents if d["kind"] == kind and HASH_SUFFIX.sub("", d["metadata"]["name"]) == name]
+    assert len(found) == 1, f"{len(found)} {kind} {name}"
+    return found[0]
+
+
+def _built(kustomize: Kustomize, folder: Path, version: str, *entries: str) -> tuple[Path, dict[str, Any]]:
+    tree = render(load_profile("preset:base", overrides=_profile_args(version, *entries)))
+    tree.write(folder)
+    dex = kustomize.build_objects(folder / "dex")
+    (config,) = load_yaml_documents(_find(dex, "ConfigMap", "dex")["data"]["config.yaml"])
+    return folder, config
+
+
+def _errors(config: dict[str, Any]) -> list[str]:
+    validator = jsonschema.Draft202012Validator(DEX_SCHEMA)
+    return sorted(f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+                  for error in validator.iter_errors(config))
+
+
+def test_the_dex_schema_is_a_valid_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(DEX_SCHEMA)
+
+
+# ------------------------------------------------------------------------------- GitHub + LDAP, built
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_github_and_ldap_render_a_dex_config_dex_accepts_and_build(
+        version: str, identity_env: Path, kustomize: Kustomize, sealing_keys: tuple[Any, Path]) -> None:
+    root, config = _built(kustomize, identity_env / "fork", version, GITHUB, LDAP)
+
+    assert _errors(config) == []
+    github, ldap = config["connectors"]
+    assert (github["type"], github["id"], github["name"]) == ("github", "github", "GitHub")
+    assert github["config"] == {
+        "clientID": "Iv1.0123456789abcdef", "clientSecret": "$DEX_CONNECTOR_GITHUB_CLIENT_SECRET",
+        "redirectURI": "https://kubeflow.acme.io/dex/callback",
+        "orgs": [{"name": "acme", "teams": ["ml-platform", "data"]}, {"name": "acme-labs"}],
+        "loadAllGroups": False, "teamNameField": "slug", "useLoginAsID": False,
+    }
+    assert (ldap["type"], ldap["id"]) == ("ldap", "corp-ldap")
+    assert ldap["config"]["bindPW"] == "$DEX_CONNECTOR_CORP_LDAP_BIND_PW"
+    assert base64.b64decode(ldap["config"]["rootCAData"]) == (identity_env / "ldap-ca.pem").read_bytes()
+    assert ldap["config"]["groupSearch"] == {
+        "baseDN": "ou=groups,dc=acme,dc=io", "filter": "(objectClass=groupOfNames)", "scope": "sub",
+        "nameAttr": "cn", "userMatchers": [{"userAttr": "DN", "groupAttr": "member"}]}
+    assert config["enablePasswordDB"] is True  # preset:base's static user logs in beside the connectors
+    dex = kustomize.build_objects(root / "dex")
+
+    # every $VAR of the config is set in Dex's pod (Dex expands an unset one to nothing)
+    (container,) = [c for c in _find(dex, "Deployment", "dex")["spec"]["template"]["spec"]["containers"]
+                    if c["name"] == "dex"]
+    env = {item["name"]: item.get("valueFrom", {}).get("secretKeyRef") for item in container.get("env", [])}
+    named = set(re.findall(r"\$([A-Z_][A-Z0-9_]*)", json.dumps(config["connectors"])))
+    assert named == {"DEX_CONNECTOR_GITHUB_CLIENT_SECRET", "DEX_CONNECTOR_CORP_LDAP_BIND_PW"}
+    assert env["DEX_CONNECTOR_CORP_LDAP_BIND_PW"] == {"name": "dex-ldap", "key": "bind-password"}
+    sealed_ref = env["DEX_CONNECTOR_GITHUB_CLIENT_SECRET"]
+    assert sealed_ref == {"name": "dex-static-passwords-sealed", "key": "DEX_CONNECTOR_GITHUB_CLIENT_SECRET"}
+
+    # the sealed client secret decrypts, under the controller's key, to the value the environment gave
+    sealed = _find(dex, "SealedSecret", "dex-static-passwords-sealed")
+    blob = base64.b64decode(sealed["spec"]["encryptedData"][sealed_ref["key"]])
+    assert unseal(sealing_keys[0], "auth", "dex-static-passwords-sealed", blob) == b"gh-client-s3cret"
+    text = "\n".join((root / path).read_text() for path in ("dex/kustomization.yaml", "README.md"))
+    assert "gh-client-s3cret" not in text
+
+    # the Secret the user creates is in the fork's README, with its key
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "dex-ldap" in readme and "bind-password" in readme
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_groups_claim_reaches_kubeflow(version: str, identity_env: Path, kustomize: Kustomize) -> None:
+    """oauth2-proxy asks Dex for groups, and the gateway turns Dex's groups claim into kubeflow-groups."""
+    root, _config = _built(kustomize, identity_env / "fork", version, GITHUB, LDAP)
+    proxy = kustomize.build_objects(root / "oauth2-proxy")
+    settings = _find(proxy, "ConfigMap", "oauth2-proxy")["data"]["oauth2_proxy.cfg"]
+    (scope,) = re.findall(r'^scope = "([^"]*)"', settings, re.MULTILINE)
+    assert "groups" in scope.split()
+    jwt = _find(proxy, "RequestAuthentication", "dex-jwt")["spec"]["jwtRules"][0]
+    assert jwt["issuer"] == "http://dex.auth.svc.cluster.local:5556/dex"
+    assert {"header": "kubeflow-groups", "claim": "groups"} in jwt["outputClaimToHeaders"]
+    assert {"header": "kubeflow-userid", "claim": "email"} in jwt["outputClaimToHeaders"]
+
+
+def test_every_connector_type_renders_a_config_dex_accepts(identity_env: Path, kustomize: Kustomize) -> None:
+    _root, config = _built(kustomize, identity_env / "fork", VERSIONS[-1], GITHUB, LDAP, *OTHERS)
+
+    assert _errors(config) == []
+    by_id = {entry["id"]: entry for entry in config["connectors"]}
+    assert [entry["type"] for entry in config["connectors"]] == [
+        "github", "ldap", "oidc", "gitlab", "google", "microsoft", "saml"]
+    keycloak = by_id["keycloak"]["config"]
+    assert keycloak["insecureEnableGroups"] is True
+    assert keycloak["scopes"] == ["openid", "profile", "email", "groups"]
+    assert keycloak["claimMapping"] == {"email": "mail", "groups": "roles"}
+    assert (keycloak["userIDKey"], keycloak["allowedGroups"]) == ("preferred_username", ["ml"])
+    assert by_id["google"]["config"]["domainToAdminEmail"] == {"*": "it@acme.io"}
+    assert by_id["saml"]["config"]["groupsAttr"] == "groups"
+    assert base64.b64decode(by_id["saml"]["config"]["caData"]).startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_the_oidc_shorthand_and_connectors_render_side_by_side(identity_env: Path) -> None:
+    profile = load_profile("preset:base", overrides=[
+        *_profile_args(VERSIONS[-1], GITHUB),
+        "spec.identity.oidc={issuer: 'https://login.acme.io', clientId: kubeflow, clientSecret: {existingSecret: o}}"])
+    tree = render(profile)
+    (config,) = load_yaml_documents(_dex_configmap(tree["dex/kustomization.yaml"], tree))
+
+    assert _errors(config) == []
+    assert [c["id"] for c in config["connectors"]] == ["oidc", "github"]
+    assert config["connectors"][0]["config"]["clientSecret"] == "$OIDC_CONNECTOR_CLIENT_SECRET"
+
+
+def _dex_configmap(kustomization: str, tree: Any) -> str:
+    """The config.yaml of the ConfigMap patch in the dex folder (rendered, not built)."""
+    for document in load_yaml_documents(kustomization):
+        for patch in document.get("patches", []):
+            for body in load_yaml_documents(patch.get("patch", "")) if isinstance(patch.get("patch"), str) else []:
+                if isinstance(body, dict) and body.get("kind") == "ConfigMap":
+                    return str(body["data"]["config.yaml"])
+    raise AssertionError("no ConfigMap patch in dex/kustomization.yaml")
+
+
+# ----------------------------------------------------------------------------------- the schema can fail
+
+
+@pytest.mark.parametrize(("break_it", "expected"), [
+    (lambda c: c["connectors"][1]["config"].pop("host"), "connectors/1/config: 'host' is a required property"),
+    (lambda c: c["connectors"][0]["config"].update(teamNameFeild="slug"),
+     "connectors/0/config: Additional properties are not allowed ('teamNameFeild' was unexpected)"),
+    (lambda c: c["connectors"][0]["config"].update(loadAllGroups="yes"),
+     "connectors/0/config/loadAllGroups: 'yes' is not of type 'boolean'"),
+    (lambda c: c["connectors"][1].update(type="ldapp"),
+     "connectors/1/type: 'ldapp' is not one of ['github', 'gitlab', 'google', 'ldap', 'microsoft', 'oidc', 'saml']"),
+    (lambda c: c.update(connector=[]), ": Additional properties are not allowed ('connector' was unexpected)"),
+])
+def test_the_dex_schema_rejects_a_broken_config(
+        break_it: Any, expected: str, identity_env: Path, kustomize: Kustomize) -> None:
+    _root, config = _built(kustomize, identity_env / "fork", VERSIONS[-1], GITHUB, LDAP)
+    assert _errors(config) == []
+    break_it(config)
+    assert expected in _errors(config)
+
+
+# ------------------------------------------------------------------------------------ refusals and rules
+
+
+def test_connectors_alone_let_users_log_in(identity_env: Path) -> None:
+    profile = load_profile("preset:base", overrides=[*_profile_args(VERSIONS[-1], GITHUB), "spec.identity.users=[]",
+                                                     "spec.identity.admin=ops@acme.io"])
+    assert [c.connector_id for c in profile.spec.identity.connectors] == ["github"]
+    assert profile.spec.identity.connectors[0].type == "github"
+
+
+@pytest.mark.parametrize("make", ["symlink", "fifo", "missing", "not-pem"])
+def test_a_certificate_file_that_is_not_a_regular_pem_file_is_refused(make: str, identity_env: Path) -> None:
+    target = identity_env / "ldap-ca.pem"
+    target.unlink()
+    if make == "symlink":
+        target.symlink_to(identity_env / "sealed-secrets.pem")
+    elif make == "fifo":
+        os.mkfifo(target)
+    elif make == "not-pem":
+        target.write_text("not a certificate\n")
+    profile = load_profile("preset:base", overrides=_profile_args(VERSIONS[-1], LDAP))
+    with pytest.raises(SecretError, match=re.escape("the CA of LDAP connector corp-ldap (ldap-ca.pem)")):
+        render(profile)
+
+    result = CliRunner().invoke(cli, ["render", "preset:base", *[a for o in _profile_args(VERSIONS[-1], LDAP)
+                                                                for a in ("--set", o)], "-o", "out"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert not (identity_env / "out").exists()
