@@ -237,3 +237,29 @@ def test_a_certificate_file_that_is_not_a_regular_pem_file_is_refused(make: str,
                                                                 for a in ("--set", o)], "-o", "out"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert not (identity_env / "out").exists()
+
+
+# ------------------------------------------------------------------------------------------ session lifetime
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_session_lifetime_sets_dex_tokens_and_the_proxy_cookie_alike(
+        version: str, identity_env: Path, kustomize: Kustomize) -> None:
+    tree = render(load_profile("preset:base", overrides=[*_profile_args(version, GITHUB),
+                                                         "spec.identity.sessionLifetime=8h"]))
+    root = identity_env / "fork"
+    tree.write(root)
+    dex = kustomize.build_objects(root / "dex")
+    (config,) = load_yaml_documents(_find(dex, "ConfigMap", "dex")["data"]["config.yaml"])
+    assert _errors(config) == []
+    assert config["expiry"] == {"idTokens": "8h"}
+    proxy = kustomize.build_objects(root / "oauth2-proxy")
+    (container,) = _find(proxy, "Deployment", "oauth2-proxy")["spec"]["template"]["spec"]["containers"]
+    assert container["args"][-1] == "--cookie-expire=8h"
+    assert "--config=/etc/oauth2_proxy/oauth2_proxy.cfg" in container["args"]  # the flag overrides the file's 24h
+
+
+def test_without_a_session_lifetime_upstream_keeps_its_24_hours(identity_env: Path) -> None:
+    tree = render(load_profile("preset:base", overrides=_profile_args(VERSIONS[-1], GITHUB)))
+    assert "cookie-expire" not in tree["oauth2-proxy/kustomization.yaml"]
+    assert "expiry" not in _dex_configmap(tree["dex/kustomization.yaml"], tree)

@@ -194,4 +194,8 @@ class Identity:
         example="[{id: github, name: GitHub, github: {clientID: Iv1.0123456789abcdef, clientSecret: "
                 "{existingSecret: dex-github}, orgs: [{name: acme, teams: [ml-platform]}]}}]")
     admin: Email | None = prop("the Kubeflow cluster admin (KFAM); defaults to the first user", default=None)
+    session_lifetime: str | None = prop(
+        "how long a login lasts, such as 8h or 90m: Dex's ID tokens and oauth2-proxy's cookie expire together "
+        "(24h when left out, as upstream)", default=None, pattern="^([1-9][0-9]*h)?([1-9][0-9]*m)?$", min_length=2,
+        example="8h")
 

@@ -88,6 +88,8 @@ def dex_config(ctx: Context, connectors: list[dict[str, Any]]) -> dict[str, Any]
                                 if ctx.profile.spec.kubeflow.on(component_id)]
     if connectors:
         config["connectors"] = connectors
+    if auth.session_lifetime:
+        config["expiry"] = {"idTokens": auth.session_lifetime}
     return config
 
 
@@ -157,4 +159,10 @@ def oauth2_proxy(ctx: Context, folder: Folder) -> None:
         folder.add_patch([{"op": "replace", "path": "/spec/jwtRules/0/issuer", "value": component.eks_issuer}],
                          {"group": "security.istio.io", "version": "v1beta1", "kind": "RequestAuthentication",
                           "name": "m2m-token-issuer", "namespace": "istio-system"})
+    lifetime = ctx.profile.spec.identity.session_lifetime
+    if lifetime:  # the cookie lasts as long as Dex's ID token in it: Istio refuses the token once it expires
+        folder.add_patch([{"op": "test", "path": "/spec/template/spec/containers/0/name", "value": "oauth2-proxy"},
+                          {"op": "add", "path": "/spec/template/spec/containers/0/args/-",
+                           "value": f"--cookie-expire={lifetime}"}],
+                         {"group": "apps", "version": "v1", "kind": "Deployment", "name": "oauth2-proxy"})
     provide(ctx, folder, "oauth2-proxy-secrets", "oauth2-proxy", [PROXY_SECRET], own_namespace="oauth2-proxy")
