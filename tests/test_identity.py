@@ -171,14 +171,14 @@ def test_the_oidc_shorthand_and_connectors_render_side_by_side(identity_env: Pat
         *_profile_args(VERSIONS[-1], GITHUB),
         "spec.identity.oidc={issuer: 'https://login.acme.io', clientId: kubeflow, clientSecret: {existingSecret: o}}"])
     tree = render(profile)
-    (config,) = load_yaml_documents(_dex_configmap(tree["dex/kustomization.yaml"], tree))
+    (config,) = load_yaml_documents(_dex_configmap(tree["dex/kustomization.yaml"]))
 
     assert _errors(config) == []
     assert [c["id"] for c in config["connectors"]] == ["oidc", "github"]
     assert config["connectors"][0]["config"]["clientSecret"] == "$OIDC_CONNECTOR_CLIENT_SECRET"
 
 
-def _dex_configmap(kustomization: str, tree: Any) -> str:
+def _dex_configmap(kustomization: str) -> str:
     """The config.yaml of the ConfigMap patch in the dex folder (rendered, not built)."""
     for document in load_yaml_documents(kustomization):
         for patch in document.get("patches", []):
@@ -213,10 +213,23 @@ def test_the_dex_schema_rejects_a_broken_config(
 
 
 def test_connectors_alone_let_users_log_in(identity_env: Path) -> None:
-    profile = load_profile("preset:base", overrides=[*_profile_args(VERSIONS[-1], GITHUB), "spec.identity.users=[]",
-                                                     "spec.identity.admin=ops@acme.io"])
+    """No static user, and an admin and a profile owner the profile does not list: they log in through GitHub."""
+    profile = load_profile("preset:base", overrides=[
+        *_profile_args(VERSIONS[-1], GITHUB), "spec.identity.users=[]", "spec.identity.admin=ops@acme.io",
+        "spec.tenancy.profiles=[{name: ml, owner: ada@acme.io}]"])
     assert [c.connector_id for c in profile.spec.identity.connectors] == ["github"]
     assert profile.spec.identity.connectors[0].type == "github"
+    (config,) = load_yaml_documents(_dex_configmap(render(profile)["dex/kustomization.yaml"]))
+    assert config["enablePasswordDB"] is False and "staticPasswords" not in config
+    assert _errors(config) == []
+
+
+def test_a_sealed_connector_secret_needs_the_certificate(identity_env: Path) -> None:
+    args = [FORK, _connectors(GITHUB)]
+    result = CliRunner().invoke(cli, ["validate", "preset:base", *[a for o in args for a in ("--set", o)]])
+    assert result.exit_code == 2
+    assert ("spec.identity.connectors[0].github.clientSecret.sealed: sealing needs spec.secrets.certificate"
+            in result.output)
 
 
 @pytest.mark.parametrize("make", ["symlink", "fifo", "missing", "not-pem"])
@@ -262,4 +275,4 @@ def test_the_session_lifetime_sets_dex_tokens_and_the_proxy_cookie_alike(
 def test_without_a_session_lifetime_upstream_keeps_its_24_hours(identity_env: Path) -> None:
     tree = render(load_profile("preset:base", overrides=_profile_args(VERSIONS[-1], GITHUB)))
     assert "cookie-expire" not in tree["oauth2-proxy/kustomization.yaml"]
-    assert "expiry" not in _dex_configmap(tree["dex/kustomization.yaml"], tree)
+    assert "expiry" not in _dex_configmap(tree["dex/kustomization.yaml"])
