@@ -160,6 +160,7 @@ def test_every_connector_type_renders_a_config_dex_accepts(identity_env: Path, k
     assert keycloak["insecureEnableGroups"] is True
     assert keycloak["scopes"] == ["openid", "profile", "email", "groups"]
     assert keycloak["claimMapping"] == {"email": "mail", "groups": "roles"}
+    assert keycloak["overrideClaimMapping"] is True  # else Dex keeps a standard email or groups claim
     assert (keycloak["userIDKey"], keycloak["allowedGroups"]) == ("preferred_username", ["ml"])
     assert by_id["google"]["config"]["domainToAdminEmail"] == {"*": "it@acme.io"}
     assert by_id["saml"]["config"]["groupsAttr"] == "groups"

@@ -126,8 +126,8 @@ def _oidc(settings: OIDCConnector) -> dict[str, Any]:
                          "allowedGroups": list(settings.allowed_groups)}))
     mapping = _some({"email": settings.email_claim,
                      "groups": settings.groups_claim if settings.groups_claim != "groups" else None})
-    if mapping:
-        config["claimMapping"] = mapping
+    if mapping:  # Dex prefers the standard claim when both are there, unless told to override
+        config.update({"overrideClaimMapping": True, "claimMapping": mapping})
     return config
 
 
