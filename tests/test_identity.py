@@ -77,6 +77,17 @@ def _built(kustomize: Kustomize, folder: Path, version: str, *entries: str) -> t
     return folder, config
 
 
+def _secret_env(dex: list[dict[str, Any]], config: dict[str, Any]) -> dict[str, Any]:
+    """The Secret key each $VAR of the connectors comes from, asserting every one is set in Dex's pod (Dex
+    expands an unset variable to nothing)."""
+    (container,) = [c for c in _find(dex, "Deployment", "dex")["spec"]["template"]["spec"]["containers"]
+                    if c["name"] == "dex"]
+    env = {item["name"]: item.get("valueFrom", {}).get("secretKeyRef") for item in container.get("env", [])}
+    named = set(re.findall(r"\$([A-Z_][A-Z0-9_]*)", json.dumps(config["connectors"])))
+    assert named <= set(env), named - set(env)
+    return {name: env[name] for name in named}
+
+
 def _errors(config: dict[str, Any]) -> list[str]:
     validator = jsonschema.Draft202012Validator(DEX_SCHEMA)
     return sorted(f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
@@ -113,12 +124,8 @@ def test_github_and_ldap_render_a_dex_config_dex_accepts_and_build(
     assert config["enablePasswordDB"] is True  # preset:base's static user logs in beside the connectors
     dex = kustomize.build_objects(root / "dex")
 
-    # every $VAR of the config is set in Dex's pod (Dex expands an unset one to nothing)
-    (container,) = [c for c in _find(dex, "Deployment", "dex")["spec"]["template"]["spec"]["containers"]
-                    if c["name"] == "dex"]
-    env = {item["name"]: item.get("valueFrom", {}).get("secretKeyRef") for item in container.get("env", [])}
-    named = set(re.findall(r"\$([A-Z_][A-Z0-9_]*)", json.dumps(config["connectors"])))
-    assert named == {"DEX_CONNECTOR_GITHUB_CLIENT_SECRET", "DEX_CONNECTOR_CORP_LDAP_BIND_PW"}
+    env = _secret_env(dex, config)
+    assert set(env) >= {"DEX_CONNECTOR_GITHUB_CLIENT_SECRET", "DEX_CONNECTOR_CORP_LDAP_BIND_PW"}
     assert env["DEX_CONNECTOR_CORP_LDAP_BIND_PW"] == {"name": "dex-ldap", "key": "bind-password"}
     sealed_ref = env["DEX_CONNECTOR_GITHUB_CLIENT_SECRET"]
     assert sealed_ref == {"name": "dex-static-passwords-sealed", "key": "DEX_CONNECTOR_GITHUB_CLIENT_SECRET"}
@@ -150,9 +157,18 @@ def test_the_groups_claim_reaches_kubeflow(version: str, identity_env: Path, kus
 
 
 def test_every_connector_type_renders_a_config_dex_accepts(identity_env: Path, kustomize: Kustomize) -> None:
-    _root, config = _built(kustomize, identity_env / "fork", VERSIONS[-1], GITHUB, LDAP, *OTHERS)
+    root, config = _built(kustomize, identity_env / "fork", VERSIONS[-1], GITHUB, LDAP, *OTHERS)
 
     assert _errors(config) == []
+    sealed = {"name": "dex-static-passwords-sealed"}
+    assert _secret_env(kustomize.build_objects(root / "dex"), config) == {
+        "DEX_CONNECTOR_GITHUB_CLIENT_SECRET": {**sealed, "key": "DEX_CONNECTOR_GITHUB_CLIENT_SECRET"},
+        "DEX_CONNECTOR_CORP_LDAP_BIND_PW": {"name": "dex-ldap", "key": "bind-password"},
+        "DEX_CONNECTOR_KEYCLOAK_CLIENT_SECRET": {"name": "dex-keycloak", "key": "client-secret"},
+        "DEX_CONNECTOR_GITLAB_CLIENT_SECRET": {"name": "dex-gitlab", "key": "client-secret"},
+        "DEX_CONNECTOR_GOOGLE_CLIENT_SECRET": {"name": "dex-google", "key": "client-secret"},
+        "DEX_CONNECTOR_ENTRA_CLIENT_SECRET": {**sealed, "key": "DEX_CONNECTOR_ENTRA_CLIENT_SECRET"},
+    }
     by_id = {entry["id"]: entry for entry in config["connectors"]}
     assert [entry["type"] for entry in config["connectors"]] == [
         "github", "ldap", "oidc", "gitlab", "google", "microsoft", "saml"]
