@@ -25,6 +25,7 @@ from .conftest import FORK, Kustomize, load_yaml_documents, unseal
 
 DEX_SCHEMA = json.loads((Path(__file__).parent / "data" / "dex" / "config.schema.json").read_text(encoding="utf-8"))
 HASH_SUFFIX = re.compile(r"-[a-z0-9]{10}$")
+PRIVATE_KEY = b"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
 
 GITHUB = ("{id: github, name: GitHub, github: {clientID: Iv1.0123456789abcdef, clientSecret: {sealed: {env: "
           "GITHUB_SECRET}}, orgs: [{name: acme, teams: [ml-platform, data]}, {name: acme-labs}], teamNameField: slug}}")
@@ -249,8 +250,13 @@ def test_a_sealed_connector_secret_needs_the_certificate(identity_env: Path) -> 
             in result.output)
 
 
-@pytest.mark.parametrize("make", ["symlink", "fifo", "missing", "not-pem"])
-def test_a_certificate_file_that_is_not_a_regular_pem_file_is_refused(make: str, identity_env: Path) -> None:
+@pytest.mark.parametrize(("make", "reason"), [
+    ("symlink", " is not a regular file"), ("fifo", " is not a regular file"),
+    ("missing", ": No such file or directory"), ("not-pem", " holds no PEM certificate"),
+    ("private-key", " holds a private key"),
+])
+def test_a_certificate_file_that_is_not_a_regular_pem_file_is_refused(
+        make: str, reason: str, identity_env: Path) -> None:
     target = identity_env / "ldap-ca.pem"
     target.unlink()
     if make == "symlink":
@@ -258,15 +264,25 @@ def test_a_certificate_file_that_is_not_a_regular_pem_file_is_refused(make: str,
     elif make == "fifo":
         os.mkfifo(target)
     elif make == "not-pem":
-        target.write_text("not a certificate\n")
+        target.write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n")
+    elif make == "private-key":  # a bundle with its key: the key must never reach the tree
+        target.write_bytes((identity_env / "sealed-secrets.pem").read_bytes() + PRIVATE_KEY)
     profile = load_profile("preset:base", overrides=_profile_args(VERSIONS[-1], LDAP))
-    with pytest.raises(SecretError, match=re.escape("the CA of LDAP connector corp-ldap (ldap-ca.pem)")):
+    with pytest.raises(SecretError, match=re.escape(f"the CA of LDAP connector corp-ldap (ldap-ca.pem){reason}")):
         render(profile)
 
     result = CliRunner().invoke(cli, ["render", "preset:base", *[a for o in _profile_args(VERSIONS[-1], LDAP)
                                                                 for a in ("--set", o)], "-o", "out"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert not (identity_env / "out").exists()
+
+
+def test_only_the_certificates_of_a_ca_file_reach_the_tree(identity_env: Path) -> None:
+    certificate = (identity_env / "sealed-secrets.pem").read_bytes()
+    (identity_env / "ldap-ca.pem").write_bytes(b"# Acme root CA\n" + certificate + b"\nsubject=acme\n" + certificate)
+    tree = render(load_profile("preset:base", overrides=_profile_args(VERSIONS[-1], LDAP)))
+    (config,) = load_yaml_documents(_dex_configmap(tree["dex/kustomization.yaml"]))
+    assert base64.b64decode(config["connectors"][0]["config"]["rootCAData"]) == certificate + certificate
 
 
 # ------------------------------------------------------------------------------------------ session lifetime

@@ -187,15 +187,27 @@ def _saml(ctx: Context, cid: str, settings: SAMLConnector) -> dict[str, Any]:
 
 
 def _certificate(file: LocalFile | None, text: str | None, what: str) -> str | None:
-    """A PEM certificate, from a local file or the profile, base64-encoded as Dex's ``*Data`` fields take it."""
+    """PEM certificates, from a local file or the profile, base64-encoded as Dex's ``*Data`` fields take them.
+
+    Only the certificates go into the tree, each written anew from its parsed form: nothing else a file holds
+    (a private key beside them, comments) can reach the fork, and a file holding a private key is refused."""
     if file is not None:
         from .sealed import read_local
 
-        data = read_local(Path(file), _MAX_CERTIFICATE_BYTES, f"{what} ({file.written})")
-        if b"-----BEGIN CERTIFICATE-----" not in data:
-            raise SecretError(f"{what} ({file.written}) holds no PEM certificate")
+        where = f"{what} ({file.written})"
+        data = read_local(Path(file), _MAX_CERTIFICATE_BYTES, where)
     elif text is not None:
-        data = text.encode("utf-8")
+        where, data = what, text.encode("utf-8")
     else:
         return None
-    return base64.b64encode(data).decode("ascii")
+    if b"PRIVATE KEY" in data:
+        raise SecretError(f"{where} holds a private key", hint="give the CA's certificates only")
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    try:
+        certificates = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise SecretError(f"{where} holds no PEM certificate", hint="give the CA's certificates, PEM-encoded") from None
+    pem = b"".join(certificate.public_bytes(Encoding.PEM) for certificate in certificates)
+    return base64.b64encode(pem).decode("ascii")
