@@ -39,7 +39,7 @@ OTHERS = [
     "userIDClaim: preferred_username, allowedGroups: [ml]}}",
     "{id: gitlab, name: GitLab, gitlab: {clientID: gl, clientSecret: {existingSecret: dex-gitlab}, groups: [ml]}}",
     "{id: google, name: Google, google: {clientID: g, clientSecret: {existingSecret: dex-google}, hostedDomains: "
-    "[acme.io], groups: [ml@acme.io], adminEmail: it@acme.io}}",
+    "[acme.io], groups: [ml@acme.io], adminEmail: it@acme.io, serviceAccountKey: {sealed: {file: sa.json}}}}",
     "{id: entra, name: Microsoft, microsoft: {clientID: m, clientSecret: {sealed: {env: ENTRA_SECRET}}, tenant: "
     "acme.onmicrosoft.com, groups: [ml], onlySecurityGroups: true}}",
     "{id: saml, name: Acme SAML, saml: {ssoURL: 'https://idp.acme.io/sso', ca: ldap-ca.pem, groupsAttr: groups}}",
@@ -59,6 +59,7 @@ def _profile_args(version: str, *entries: str) -> list[str]:
 def identity_env(sealed_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The sealed working folder, with a CA file for the connectors and their sealed secrets in the environment."""
     (sealed_env / "ldap-ca.pem").write_bytes((sealed_env / "sealed-secrets.pem").read_bytes())
+    (sealed_env / "sa.json").write_text('{"type": "service_account", "private_key": "k"}\n')
     monkeypatch.setenv("GITHUB_SECRET", "gh-client-s3cret")
     monkeypatch.setenv("ENTRA_SECRET", "entra-client-s3cret")
     return sealed_env
@@ -180,6 +181,14 @@ def test_every_connector_type_renders_a_config_dex_accepts(identity_env: Path, k
     assert keycloak["overrideClaimMapping"] is True  # else Dex keeps a standard email or groups claim
     assert (keycloak["userIDKey"], keycloak["allowedGroups"]) == ("preferred_username", ["ml"])
     assert by_id["google"]["config"]["domainToAdminEmail"] == {"*": "it@acme.io"}
+    # the service account key is a file in Dex's pod, from the sealed Secret, where the config says it is
+    pod = _find(kustomize.build_objects(root / "dex"), "Deployment", "dex")["spec"]["template"]["spec"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "connector-google"]
+    assert volume["secret"] == {"secretName": "dex-static-passwords-sealed",
+                                "items": [{"key": "DEX_CONNECTOR_GOOGLE_SERVICE_ACCOUNT_KEY", "path": "key.json"}]}
+    (mount,) = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "connector-google"]
+    assert by_id["google"]["config"]["serviceAccountFilePath"] == f"{mount['mountPath']}/key.json"
+    assert mount["readOnly"] is True
     assert by_id["saml"]["config"]["groupsAttr"] == "groups"
     assert base64.b64decode(by_id["saml"]["config"]["caData"]).startswith(b"-----BEGIN CERTIFICATE-----")
 

@@ -88,7 +88,7 @@ class GitLabConnector:
                                  key="useLoginAsID", default=False)
 
 
-@record(requires={"groups": "adminEmail"})
+@record(requires={"groups": "adminEmail", "serviceAccountKey": "adminEmail"})
 class GoogleConnector:
     """Google accounts; groups come from Google Workspace through its Admin SDK (adminEmail)."""
 
@@ -99,8 +99,11 @@ class GoogleConnector:
     groups: tuple[Email, ...] = prop(f"only members of these groups may log in ({GROUPS_HINT})", default=(),
                                      unique_items=True)
     admin_email: Email | None = prop(
-        "a Workspace administrator Dex impersonates to read group memberships (with Dex's ambient Google "
-        "credentials, such as Workload Identity)", default=None)
+        "a Workspace administrator Dex impersonates to read group memberships", default=None)
+    service_account_key: SecretRef | None = prop(
+        "the JSON key of a service account with domain-wide delegation that reads group memberships, mounted "
+        "into Dex's pod (key key.json unless given); leave it out for Dex's ambient Google credentials "
+        "(GKE Workload Identity)", default=None)
 
 
 @record()

@@ -123,6 +123,7 @@ def dex(ctx: Context, folder: Folder) -> None:
                 purpose=f"the bcrypt hash of {user.email}'s password (argoflow-gen hash-password)",
                 hashes=((key, user.email),),
             ))
+    volumes: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for secret in connector_secrets:
         ref = secret.ref
         if ref.sealed is not None:
@@ -132,15 +133,25 @@ def dex(ctx: Context, folder: Folder) -> None:
             secret_name, key = ref.existing_secret or "", ref.key or secret.default_key
             ctx.expected_secrets.append(ExpectedSecret(namespace=DEX_NAMESPACE, name=secret_name, keys=(key,),
                                                        purpose=secret.purpose))
-        env.append({"name": secret.env, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}})
+        if secret.file is None:
+            env.append({"name": secret.env, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}})
+            continue
+        volume = f"connector-{secret.connector_id}"
+        volumes.append(({"name": volume, "secret": {"secretName": secret_name,
+                                                    "items": [{"key": key, "path": secret.file}]}},
+                        {"name": volume, "mountPath": secret.folder, "readOnly": True}))
     # the Deployment loads dex-passwords with envFrom; it no longer exists, so drop that reference
     folder.add_patch([{"op": "test", "path": "/spec/template/spec/containers/0/envFrom/1/secretRef/name",
                        "value": "dex-passwords"},
                       {"op": "remove", "path": "/spec/template/spec/containers/0/envFrom/1"}],
                      {"group": "apps", "version": "v1", "kind": "Deployment", "name": "dex"})
-    if env:
+    if env or volumes:
         folder.add_patch([{"op": "add", "path": "/spec/template/spec/containers/0/env/-", "value": item}
-                          for item in env],
+                          for item in env]
+                         + [{"op": "add", "path": "/spec/template/spec/volumes/-", "value": volume}
+                            for volume, _mount in volumes]
+                         + [{"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-", "value": mount}
+                            for _volume, mount in volumes],
                          {"group": "apps", "version": "v1", "kind": "Deployment", "name": "dex"})
     if sealed_hashes:
         from .sealed import seal_values

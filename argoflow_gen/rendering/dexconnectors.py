@@ -34,14 +34,25 @@ OIDC_SCOPES = ("openid", "profile", "email")
 _MAX_CERTIFICATE_BYTES = 64 * 1024
 
 
+#: Where a connector's secret files are mounted in Dex's pod: one folder per connector.
+FILES = "/etc/dex/connectors"
+
+
 @dataclass(frozen=True)
-class SecretEnv:
-    """A secret a connector reads from an environment variable of Dex's pod."""
+class ConnectorSecret:
+    """A secret a connector reads: from an environment variable of Dex's pod named ``env`` or, with ``file``,
+    from a file of that name mounted under ``FILES/<connector id>/`` (``env`` then names its sealed key)."""
 
     env: str
     ref: SecretRef
     default_key: str  # its key in a Secret the user creates, when the profile names none
     purpose: str  # what it is, for the fork's README
+    file: str | None = None
+    connector_id: str = ""
+
+    @property
+    def folder(self) -> str:
+        return f"{FILES}/{self.connector_id}"
 
 
 def _env(connector_id: str, what: str) -> str:
@@ -53,11 +64,11 @@ def redirect_uri(ctx: Context) -> str:
     return f"{scheme}://{ctx.profile.spec.ingress.domain or 'localhost'}/dex/callback"
 
 
-def dex_connectors(ctx: Context) -> tuple[list[dict[str, Any]], list[SecretEnv]]:
+def dex_connectors(ctx: Context) -> tuple[list[dict[str, Any]], list[ConnectorSecret]]:
     """Dex's ``connectors`` list, and the secrets they read."""
     identity = ctx.profile.spec.identity
     entries: list[dict[str, Any]] = []
-    secrets: list[SecretEnv] = []
+    secrets: list[ConnectorSecret] = []
     if identity.oidc:
         oidc = identity.oidc
         entries.append({"type": "oidc", "id": "oidc", "name": oidc.name, "config": {
@@ -69,7 +80,7 @@ def dex_connectors(ctx: Context) -> tuple[list[dict[str, Any]], list[SecretEnv]]
             "getUserInfo": True,
             "insecureEnableGroups": True,
         }})
-        secrets.append(SecretEnv(CONNECTOR_SECRET_ENV, oidc.client_secret, "client-secret",
+        secrets.append(ConnectorSecret(CONNECTOR_SECRET_ENV, oidc.client_secret, "client-secret",
                                  f"the client secret of the OIDC client {oidc.client_id} at {oidc.issuer}"))
     for connector in identity.connectors:
         config, found = _config(ctx, connector)
@@ -79,7 +90,7 @@ def dex_connectors(ctx: Context) -> tuple[list[dict[str, Any]], list[SecretEnv]]
     return entries, secrets
 
 
-def _config(ctx: Context, connector: Connector) -> tuple[dict[str, Any], list[SecretEnv]]:
+def _config(ctx: Context, connector: Connector) -> tuple[dict[str, Any], list[ConnectorSecret]]:
     settings = connector.settings
     cid = connector.connector_id
     if isinstance(settings, LDAPConnector):
@@ -87,7 +98,7 @@ def _config(ctx: Context, connector: Connector) -> tuple[dict[str, Any], list[Se
     if isinstance(settings, SAMLConnector):
         return _saml(ctx, cid, settings), []
     env = _env(cid, "CLIENT_SECRET")
-    secret = SecretEnv(env, settings.client_secret, "client-secret",
+    secret = ConnectorSecret(env, settings.client_secret, "client-secret",
                        f"the client secret of Dex's {connector.type} connector {cid} ({settings.client_id})")
     config: dict[str, Any] = {"clientID": settings.client_id, "clientSecret": f"${env}",
                               "redirectURI": redirect_uri(ctx)}
@@ -102,6 +113,12 @@ def _config(ctx: Context, connector: Connector) -> tuple[dict[str, Any], list[Se
         config.update(_some({"hostedDomains": list(settings.hosted_domains), "groups": list(settings.groups)}))
         if settings.admin_email:
             config["domainToAdminEmail"] = {"*": settings.admin_email}
+        if settings.service_account_key:
+            key = ConnectorSecret(_env(cid, "SERVICE_ACCOUNT_KEY"), settings.service_account_key, "key.json",
+                                  f"the service account key Dex's google connector {cid} reads groups with",
+                                  file="key.json", connector_id=cid)
+            config["serviceAccountFilePath"] = f"{key.folder}/{key.file}"
+            return config, [secret, key]
     elif isinstance(settings, MicrosoftConnector):
         config.update({"tenant": settings.tenant, "onlySecurityGroups": settings.only_security_groups,
                        "groupNameFormat": settings.group_name_format})
@@ -142,7 +159,7 @@ def _github(settings: GitHubConnector) -> dict[str, Any]:
     return config
 
 
-def _ldap(cid: str, settings: LDAPConnector) -> tuple[dict[str, Any], list[SecretEnv]]:
+def _ldap(cid: str, settings: LDAPConnector) -> tuple[dict[str, Any], list[ConnectorSecret]]:
     search = settings.user_search
     config: dict[str, Any] = {"host": settings.host, "insecureNoSSL": settings.insecure_no_ssl,
                               "insecureSkipVerify": settings.insecure_skip_verify, "startTLS": settings.start_tls}
@@ -153,7 +170,7 @@ def _ldap(cid: str, settings: LDAPConnector) -> tuple[dict[str, Any], list[Secre
     if settings.bind_dn and settings.bind_pw:
         env = _env(cid, "BIND_PW")
         config.update({"bindDN": settings.bind_dn, "bindPW": f"${env}"})
-        secrets.append(SecretEnv(env, settings.bind_pw, "bind-password",
+        secrets.append(ConnectorSecret(env, settings.bind_pw, "bind-password",
                                  f"the password of {settings.bind_dn}, which Dex's LDAP connector {cid} binds as"))
     config.update(_some({"usernamePrompt": settings.username_prompt}))
     config["userSearch"] = {"baseDN": search.base_dn, "username": search.username, "scope": search.scope,
