@@ -318,3 +318,30 @@ def test_without_a_session_lifetime_upstream_keeps_its_24_hours(identity_env: Pa
     tree = render(load_profile("preset:base", overrides=_profile_args(VERSIONS[-1], GITHUB)))
     assert "cookie-expire" not in tree["oauth2-proxy/kustomization.yaml"]
     assert "expiry" not in _dex_configmap(tree["dex/kustomization.yaml"])
+
+
+# ------------------------------------------------------------------------------------------ the API server
+
+
+@pytest.mark.apiserver
+def test_the_api_server_accepts_dex_with_every_connector_type(
+        identity_env: Path, kustomize: Kustomize, kube_server: Any) -> None:
+    """Dex's built objects with every connector's env, volume and mount, applied to a real API server (the
+    kinds it knows without CRDs) as Argo CD syncs them."""
+    from argoflow_gen.verify.client import Client
+    from argoflow_gen.verify.kubeconfig import load_credentials
+    from argoflow_gen.verify.plan import sync_of
+
+    from .kubesim import ArgoCD, Report
+
+    root, _config = _built(kustomize, identity_env / "fork", VERSIONS[-1], GITHUB, LDAP, *OTHERS)
+    built = kustomize.build_objects(root / "dex")
+    core = ("v1", "apps", "batch", "rbac.authorization.k8s.io")
+    objects = [d for d in built if d["apiVersion"].split("/")[0] in core]
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "auth"}}
+    assert {d["kind"] for d in objects} >= {"ConfigMap", "Deployment"}
+    with Client(load_credentials(kube_server.kubeconfig)) as admin:
+        outcomes = ArgoCD(admin).sync(sync_of("dex", 0, "auth", [], [namespace, *objects]), Report())
+    refused = [f"{outcome.item.label()}: {outcome.message}" for outcome in outcomes if outcome.refused]
+    assert not refused, refused
+    assert len(outcomes) == len(objects) + 1
