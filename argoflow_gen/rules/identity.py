@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..profile.connectors import CONNECTOR_TYPES
 from ..schema import Problem
 from ..yamlio import JsonPath
 from .common import problem as _p
@@ -67,7 +68,9 @@ def _connectors(identity: Mapping[str, Any]) -> Iterator[Problem]:
         ldap = connector.get("ldap")
         if ldap:
             yield from _ldap(ldap, (*path, "ldap"))
-        yield from _dollars(connector, path)
+        for kind in CONNECTOR_TYPES:  # Dex expands the settings, not the id or the name
+            if kind in connector:
+                yield from _dollars(connector[kind], (*path, kind))
 
 
 def _dollars(value: Any, path: JsonPath) -> Iterator[Problem]:
