@@ -294,6 +294,27 @@ def test_only_the_certificates_of_a_ca_file_reach_the_tree(identity_env: Path) -
     assert base64.b64decode(config["connectors"][0]["config"]["rootCAData"]) == certificate + certificate
 
 
+def test_status_never_reads_a_certificate_file_and_carries_the_rendered_one(identity_env: Path) -> None:
+    """status re-renders from the fork's recorded profile without reading its inputs: the CA in the tree
+    stands for itself (a FIFO there now would block a reader, and is refused by one)."""
+    from argoflow_gen import render_to, status
+
+    fork = identity_env / "fork"
+    render_to(["preset:base"], _profile_args(VERSIONS[-1], LDAP), fork)
+    (identity_env / "ldap-ca.pem").unlink()
+    os.mkfifo(identity_env / "ldap-ca.pem")
+
+    found = status(fork)
+    assert (found.note, found.rerender_changes) == ("", ())
+    assert found.clean
+
+    kustomization = fork / "dex" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("rootCAData:", "rootCADatum:"))
+    found = status(fork)
+    assert found.rerender_changes is None
+    assert "the CA of LDAP connector corp-ldap (ldap-ca.pem) is not read here" in found.note
+
+
 # ------------------------------------------------------------------------------------------ session lifetime
 
 

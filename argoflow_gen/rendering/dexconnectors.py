@@ -94,7 +94,7 @@ def _config(ctx: Context, connector: Connector) -> tuple[dict[str, Any], list[Co
     settings = connector.settings
     cid = connector.connector_id
     if isinstance(settings, LDAPConnector):
-        return _ldap(cid, settings)
+        return _ldap(ctx, cid, settings)
     if isinstance(settings, SAMLConnector):
         return _saml(ctx, cid, settings), []
     env = _env(cid, "CLIENT_SECRET")
@@ -159,11 +159,12 @@ def _github(settings: GitHubConnector) -> dict[str, Any]:
     return config
 
 
-def _ldap(cid: str, settings: LDAPConnector) -> tuple[dict[str, Any], list[ConnectorSecret]]:
+def _ldap(ctx: Context, cid: str, settings: LDAPConnector) -> tuple[dict[str, Any], list[ConnectorSecret]]:
     search = settings.user_search
     config: dict[str, Any] = {"host": settings.host, "insecureNoSSL": settings.insecure_no_ssl,
                               "insecureSkipVerify": settings.insecure_skip_verify, "startTLS": settings.start_tls}
-    ca = _certificate(settings.root_ca, settings.root_ca_data, f"the CA of LDAP connector {cid}")
+    ca = _certificate(ctx, (cid, "rootCAData"), settings.root_ca, settings.root_ca_data,
+                      f"the CA of LDAP connector {cid}")
     if ca:
         config["rootCAData"] = ca
     secrets = []
@@ -190,7 +191,8 @@ def _ldap(cid: str, settings: LDAPConnector) -> tuple[dict[str, Any], list[Conne
 def _saml(ctx: Context, cid: str, settings: SAMLConnector) -> dict[str, Any]:
     config: dict[str, Any] = {
         "ssoURL": settings.sso_url,
-        "caData": _certificate(settings.ca, settings.ca_data, f"the signing certificate of SAML connector {cid}"),
+        "caData": _certificate(ctx, (cid, "caData"), settings.ca, settings.ca_data,
+                               f"the signing certificate of SAML connector {cid}"),
         "redirectURI": redirect_uri(ctx),
         "usernameAttr": settings.username_attr,
         "emailAttr": settings.email_attr,
@@ -203,16 +205,25 @@ def _saml(ctx: Context, cid: str, settings: SAMLConnector) -> dict[str, Any]:
     return config
 
 
-def _certificate(file: LocalFile | None, text: str | None, what: str) -> str | None:
-    """PEM certificates, from a local file or the profile, base64-encoded as Dex's ``*Data`` fields take them.
+def _certificate(ctx: Context, place: tuple[str, str], file: LocalFile | None, text: str | None,
+                 what: str) -> str | None:
+    """PEM certificates, from a local file or the profile, base64-encoded as Dex's ``*Data`` fields take them;
+    ``place`` is the connector id and the field. A render that reads no inputs (``status``) carries on the
+    previous render's value instead of reading the file.
 
     Only the certificates go into the tree, each written anew from its parsed form: nothing else a file holds
     (a private key beside them, comments) can reach the fork, and a file holding a private key is refused."""
     if file is not None:
-        from .sealed import read_local
-
         where = f"{what} ({file.written})"
-        data = read_local(Path(file), _MAX_CERTIFICATE_BYTES, where)
+        if not ctx.read_secrets:
+            previous = _previous_certificate(ctx, *place)
+            if previous is None:
+                raise SecretError(f"{where} is not read here, and the previous render holds no value for it")
+            data = previous
+        else:
+            from .sealed import read_local
+
+            data = read_local(Path(file), _MAX_CERTIFICATE_BYTES, where)
     elif text is not None:
         where, data = what, text.encode("utf-8")
     else:
@@ -228,3 +239,22 @@ def _certificate(file: LocalFile | None, text: str | None, what: str) -> str | N
         raise SecretError(f"{where} holds no PEM certificate", hint="give the CA's certificates, PEM-encoded") from None
     pem = b"".join(certificate.public_bytes(Encoding.PEM) for certificate in certificates)
     return base64.b64encode(pem).decode("ascii")
+
+
+def _previous_certificate(ctx: Context, connector_id: str, field: str) -> bytes | None:
+    """The PEM a connector's field held in the previous render's Dex config (a fork's file: any shape)."""
+    from ..yamlio import load
+
+    file = "dex/kustomization.yaml"
+    try:
+        for patch in load(ctx.previous.get(file, ""), file).data.get("patches", []):
+            body = load(patch.get("patch", ""), file).data
+            if not (isinstance(body, dict) and body.get("kind") == "ConfigMap"):
+                continue
+            config = load(body["data"]["config.yaml"], file).data
+            for connector in config.get("connectors", []):
+                if connector.get("id") == connector_id:
+                    return base64.b64decode(connector["config"][field], validate=True)
+    except Exception:
+        return None
+    return None
