@@ -12,7 +12,9 @@ from .common import problem as _p
 
 BASE: JsonPath = ("spec", "identity")
 #: A connector's keys whose values stay here (secret references, local files): Dex never reads them.
-LOCAL_KEYS = ("clientSecret", "bindPW", "ca", "rootCA")
+LOCAL_KEYS = ("clientSecret", "bindPW", "ca", "rootCA", "serviceAccountKey")
+#: Microsoft's tenants that are not one organization's: Dex lists no groups there.
+SHARED_TENANTS = ("common", "organizations", "consumers")
 
 
 def external_login(identity: Mapping[str, Any]) -> bool:
@@ -68,6 +70,11 @@ def _connectors(identity: Mapping[str, Any]) -> Iterator[Problem]:
         ldap = connector.get("ldap")
         if ldap:
             yield from _ldap(ldap, (*path, "ldap"))
+        microsoft = connector.get("microsoft", {})
+        if microsoft.get("groups") and microsoft.get("tenant") in SHARED_TENANTS:
+            yield _p((*path, "microsoft", "tenant"),
+                     f"Dex reads groups only in your own tenant, not {microsoft['tenant']}",
+                     "set tenant to your tenant's id or domain, or remove groups")
         for kind in CONNECTOR_TYPES:  # Dex expands the settings, not the id or the name
             if kind in connector:
                 yield from _dollars(connector[kind], (*path, kind))
