@@ -70,6 +70,10 @@ def _connectors(identity: Mapping[str, Any]) -> Iterator[Problem]:
         ldap = connector.get("ldap")
         if ldap:
             yield from _ldap(ldap, (*path, "ldap"))
+        github = connector.get("github", {})
+        if github.get("loadAllGroups") and github.get("orgs"):
+            yield _p((*path, "github", "loadAllGroups"), "loadAllGroups is only used without orgs",
+                     "with orgs, the groups claim holds the teams of those organizations")
         microsoft = connector.get("microsoft", {})
         if microsoft.get("groups") and microsoft.get("tenant") in SHARED_TENANTS:
             yield _p((*path, "microsoft", "tenant"),
