@@ -14,11 +14,9 @@ from .declare import prop, record, scalar
 ConnectorId = Annotated[str, scalar(
     "connectorId", type="string", pattern="^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
     description="a connector id: lower-case letters, digits and '-', at most 63 characters")]
-Pem = Annotated[str, scalar(type="string", pattern="-----BEGIN CERTIFICATE-----",
-                            description="PEM text holding a certificate")]
-HostPort = Annotated[str, scalar(
-    type="string", pattern=r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?$",
-    description="a host name with an optional port, such as ldap.acme.io:636")]
+Pem = Annotated[str, scalar(type="string", format="pem-certificates",
+                            description="PEM text of one or more certificates")]
+HostPort = Annotated[str, scalar(type="string", format="host-port")]
 GROUPS_HINT = "members of other groups cannot log in"
 
 
