@@ -17,7 +17,6 @@ ConnectorId = Annotated[str, scalar(
 Pem = Annotated[str, scalar(type="string", format="pem-certificates",
                             description="PEM text of one or more certificates")]
 HostPort = Annotated[str, scalar(type="string", format="host-port")]
-GROUPS_HINT = "members of other groups cannot log in"
 
 
 @record()
@@ -41,7 +40,7 @@ class OIDCConnector:
         "the provider's claim holding the user's groups; Dex passes them on in its own groups claim",
         default="groups")
     allowed_groups: tuple[NonEmpty, ...] = prop(
-        f"only members of these groups may log in ({GROUPS_HINT})", default=(), unique_items=True)
+        "only members of these groups may log in", default=(), unique_items=True)
     insecure_skip_email_verified: bool = prop(
         "accept logins whose email_verified claim is false or absent", default=False)
 
@@ -80,7 +79,7 @@ class GitLabConnector:
     client_secret: SecretRef = prop("the application's secret (key client-secret unless given)", required=True)
     base_url: HttpsUrl | None = prop("a self-hosted GitLab (https://gitlab.com when left out)", key="baseURL",
                                      default=None)
-    groups: tuple[NonEmpty, ...] = prop(f"only members of these groups may log in ({GROUPS_HINT})", default=(),
+    groups: tuple[NonEmpty, ...] = prop("only members of these groups may log in", default=(),
                                         unique_items=True)
     use_login_as_id: bool = prop("identify users by their GitLab username instead of their numeric id",
                                  key="useLoginAsID", default=False)
@@ -94,7 +93,7 @@ class GoogleConnector:
     client_secret: SecretRef = prop("the OAuth client's secret (key client-secret unless given)", required=True)
     hosted_domains: tuple[Hostname, ...] = prop("only accounts of these Workspace domains may log in", default=(),
                                                 unique_items=True)
-    groups: tuple[Email, ...] = prop(f"only members of these groups may log in ({GROUPS_HINT})", default=(),
+    groups: tuple[Email, ...] = prop("only members of these groups may log in", default=(),
                                      unique_items=True)
     admin_email: Email | None = prop(
         "a Workspace administrator Dex impersonates to read group memberships", default=None)
@@ -112,7 +111,7 @@ class MicrosoftConnector:
     client_secret: SecretRef = prop("the application's client secret (key client-secret unless given)",
                                     required=True)
     tenant: NonEmpty = prop("the tenant: its id, its domain, or common, organizations or consumers", required=True)
-    groups: tuple[NonEmpty, ...] = prop(f"only members of these groups may log in ({GROUPS_HINT})", default=(),
+    groups: tuple[NonEmpty, ...] = prop("only members of these groups may log in", default=(),
                                         unique_items=True)
     only_security_groups: bool = prop("put only security groups in the groups claim", default=False)
     group_name_format: str = prop("how a group is named in the groups claim", default="name", enum=("name", "id"))
@@ -188,7 +187,7 @@ class SAMLConnector:
     groups_attr: NonEmpty | None = prop("the attribute holding the user's groups (no groups when left out)",
                                         default=None)
     groups_delim: NonEmpty | None = prop("split a single groups value on this delimiter", default=None)
-    allowed_groups: tuple[NonEmpty, ...] = prop(f"only members of these groups may log in ({GROUPS_HINT})",
+    allowed_groups: tuple[NonEmpty, ...] = prop("only members of these groups may log in",
                                                 default=(), unique_items=True)
     name_id_policy_format: NonEmpty | None = prop(
         "the NameID format to ask for, such as persistent or emailAddress", key="nameIDPolicyFormat", default=None)
