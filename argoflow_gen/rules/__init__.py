@@ -10,6 +10,7 @@ from ..profile.formats import SCP_URL, git_url_problem
 from ..schema import Problem
 from ..yamlio import JsonPath
 from .common import problem as _p
+from .identity import _auth, external_login
 from .workloads import _argo_workflows, _monitoring, _notebooks, _pipelines
 
 #: The block of settings each DNS-01 solver of ``spec.ingress.tls.letsencrypt`` reads.
@@ -174,44 +175,10 @@ def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pr
         yield _p(("spec", "ingress", "extraHosts"), "repeats spec.ingress.domain")
 
 
-def _auth(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    identity = spec.get("identity", {})
-    users = identity.get("users", [])
-    base: JsonPath = ("spec", "identity")
-    if not users and "oidc" not in identity:
-        yield _p(base if "identity" in written else ("spec",), "no user can log in",
-                 "add spec.identity.users (with passwordHash from `argoflow-gen hash-password`) or spec.identity.oidc")
-    seen_email: dict[str, int] = {}
-    seen_name: dict[str, int] = {}
-    for index, user in enumerate(users):
-        path: JsonPath = (*base, "users", index)
-        has_hash = "passwordHash" in user
-        has_from = "passwordHashFrom" in user
-        if has_hash == has_from:
-            yield _p(path if not has_hash else (*path, "passwordHashFrom"),
-                     "set exactly one of passwordHash, passwordHashFrom",
-                     "make a hash with `argoflow-gen hash-password`")
-        email = user.get("email", "").lower()
-        if email == "user@example.com":
-            yield _p((*path, "email"), "user@example.com is upstream's published default user",
-                     "use a real address")
-        if email in seen_email:
-            yield _p((*path, "email"), f"repeats the e-mail of spec.identity.users[{seen_email[email]}]")
-        seen_email.setdefault(email, index)
-        name = user.get("username")
-        if name in seen_name:
-            yield _p((*path, "username"), f"repeats the username of spec.identity.users[{seen_name[name]}]")
-        seen_name.setdefault(name, index)
-    admin = identity.get("admin")
-    if admin and "oidc" not in identity and admin.lower() not in seen_email:
-        yield _p((*base, "admin"), f"{admin} is not one of spec.identity.users",
-                 "the admin must be able to log in")
-
-
 def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
     seen: dict[str, int] = {}
     users = {user["email"].lower() for user in spec.get("identity", {}).get("users", [])}
-    external = "oidc" in spec.get("identity", {})
+    external = external_login(spec.get("identity", {}))
     reserved = {"kubeflow", "kubeflow-system", "istio-system", "auth", "oauth2-proxy", "cert-manager",
                 "knative-serving", "knative-eventing", "kube-system", "default", spec["argocd"]["namespace"]}
     for index, profile in enumerate(spec.get("tenancy", {}).get("profiles", [])):
@@ -231,7 +198,7 @@ def _secret_refs(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Mapping
     """Every secret reference in the spec, found by shape: a mapping with existingSecret or sealed."""
     if isinstance(value, Mapping):
         named = path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom",
-                                      "serviceAccountKey")
+                                      "serviceAccountKey", "bindPW")
         if named and path[:2] != ("spec", "repo"):
             yield path, value
             return
