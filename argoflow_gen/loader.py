@@ -87,8 +87,8 @@ def resolve(sources: Iterable[str | Path], overrides: Iterable[str] = ()) -> Res
         _raise([*problems, *_rules_despite(problems, merged)], merged)
     data, _filled = schema.with_defaults(merged.data)
     spec = data["spec"]
-    _complete(spec)
     written = merged.data.get("spec", {})
+    _complete(spec, written)
     problems = rules.check(spec, written)
     if problems:
         _raise(problems, merged)
@@ -102,7 +102,7 @@ def _rules_despite(found: Sequence[schema.Problem], merged: Merged) -> list[sche
     try:
         data, _filled = schema.with_defaults(merged.data)
         spec = data["spec"]
-        _complete(spec)
+        _complete(spec, merged.data.get("spec", {}))
         problems = rules.check(spec, merged.data.get("spec", {}))
     except Exception:  # the schema problems are reported either way
         return []
@@ -114,8 +114,9 @@ def _rules_despite(found: Sequence[schema.Problem], merged: Merged) -> list[sche
     return [problem for problem in problems if not overlaps(problem.path)]
 
 
-def _complete(spec: dict[str, Any]) -> None:
-    """Fill what depends on the Kubeflow release: components, notebook defaults, derived values."""
+def _complete(spec: dict[str, Any], written: Mapping[str, Any]) -> None:
+    """Fill what depends on the Kubeflow release: components, notebook defaults, derived values (``written``
+    is the spec as the layers wrote it, to tell a default from a choice)."""
     release = catalog.release(spec["kubeflow"]["version"])
     asked = spec["kubeflow"].get("components", {})
     components: dict[str, Any] = {}
@@ -149,6 +150,10 @@ def _complete(spec: dict[str, Any]) -> None:
         identity["admin"] = identity["users"][0]["email"]
     if components.get("argo-workflows", {}).get("enabled"):
         _complete_argo_workflows(spec)
+    monitoring = spec.get("addons", {}).get("monitoring")
+    if monitoring is not None and monitoring.get("enabled") is not False \
+            and "prometheus" not in written.get("monitoring", {}):
+        spec.setdefault("monitoring", {})["prometheus"] = "serviceMonitor"  # the monitoring add-on's Prometheus
     sealing_wanted = rules.uses_sealing(spec) and "sealed-secrets" in components
     if sealing_wanted and asked.get("sealed-secrets", {}).get("enabled") is not False:
         components["sealed-secrets"]["enabled"] = True

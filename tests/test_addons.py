@@ -96,3 +96,12 @@ def test_a_bad_option_or_an_unknown_addon_is_a_located_error() -> None:
         "add-ons)",
         '--set:2:13: spec.addons.monitoring.retention: "15x" is not how long Prometheus keeps metrics, such as 10d '
         "or 12h"]
+
+
+def test_the_monitoring_addon_turns_the_components_servicemonitors_on_unless_the_profile_says() -> None:
+    assert load_profile("preset:platform", overrides=[FORK]).spec.monitoring.prometheus == "serviceMonitor"
+    assert load_profile("preset:minimal", overrides=[FORK]).spec.monitoring.prometheus == "none"
+    chosen = load_profile("preset:platform", overrides=[FORK, "spec.monitoring.prometheus=annotations"])
+    assert chosen.spec.monitoring.prometheus == "annotations"
+    off = load_profile("preset:platform", overrides=[FORK, "spec.addons.monitoring.enabled=false"])
+    assert off.spec.monitoring.prometheus == "none"

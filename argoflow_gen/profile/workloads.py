@@ -192,7 +192,8 @@ class ArgoWorkflows:
 class Monitoring:
     prometheus: str = prop(
         "how Prometheus finds the metrics endpoints the tree exposes: prometheus.io annotations on the pods, or "
-        "ServiceMonitors (Prometheus Operator)", default="none", enum=("none", "annotations", "serviceMonitor"))
+        "ServiceMonitors (Prometheus Operator); serviceMonitor when the monitoring add-on runs", default="none",
+        enum=("none", "annotations", "serviceMonitor"))
     service_monitor_labels: Mapping[str, str] = prop(
         "labels every ServiceMonitor carries, to match the Prometheus Operator's serviceMonitorSelector",
         default_factory=lambda: MappingProxyType({}))
