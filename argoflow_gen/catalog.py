@@ -255,6 +255,7 @@ class AddonSpec:
     server_side_apply: bool = False
     secrets: tuple[Mapping[str, Any], ...] = ()
     options: Mapping[str, AddonOption] = field(default_factory=dict)
+    along: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # values set when another add-on runs
 
 
 @functools.cache
@@ -271,5 +272,6 @@ def addons() -> Mapping[str, AddonSpec]:
             helm=HelmSource(helm["repoURL"], helm["chart"], helm["targetRevision"], helm.get("values", {}),
                             MappingProxyType(dict(helm.get("images", {})))),
             namespace=raw["namespace"], wave=int(raw["wave"]), server_side_apply=bool(raw.get("serverSideApply")),
-            secrets=tuple(raw.get("secrets", ())), options=MappingProxyType(options))
+            secrets=tuple(raw.get("secrets", ())), options=MappingProxyType(options),
+            along=MappingProxyType(dict(raw.get("along", {}))))
     return MappingProxyType(found)

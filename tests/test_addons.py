@@ -105,3 +105,18 @@ def test_the_monitoring_addon_turns_the_components_servicemonitors_on_unless_the
     assert chosen.spec.monitoring.prometheus == "annotations"
     off = load_profile("preset:platform", overrides=[FORK, "spec.addons.monitoring.enabled=false"])
     assert off.spec.monitoring.prometheus == "none"
+
+
+def test_grafana_gets_loki_as_a_data_source_when_both_run(tmp_path: Path) -> None:
+    alone = _application(_tree("spec.addons={monitoring: {}}"), "monitoring")["spec"]["source"]
+    assert "additionalDataSources" not in alone["helm"]["valuesObject"]["grafana"]
+    tree = _tree("spec.addons={monitoring: {}, logging: {}}")
+    source = _application(tree, "monitoring")["spec"]["source"]
+    objects = helm_template(source, "monitoring", "monitoring", tmp_path)
+    sources = "".join(text for item in objects if item["kind"] == "ConfigMap"
+                      for text in (item.get("data") or {}).values())
+    assert "url: http://loki.logging.svc:3100" in sources and "type: loki" in sources
+    logging = _application(tree, "logging")["spec"]["source"]
+    services = {item["metadata"]["name"]: item for item in helm_template(logging, "logging", "logging", tmp_path)
+                if item["kind"] == "Service"}
+    assert any(port["port"] == 3100 for port in services["loki"]["spec"]["ports"])  # what the data source names

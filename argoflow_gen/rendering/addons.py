@@ -5,7 +5,7 @@ profile's own values merged in that order."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from .. import catalog
@@ -34,9 +34,14 @@ def _at(path: str, value: Any) -> dict[str, Any]:
     return dict(result)
 
 
-def values(spec: catalog.AddonSpec, options: Mapping[str, str], own: Mapping[str, Any]) -> dict[str, Any]:
-    """An add-on's Helm values: the catalog's, then each option at its values path, then the profile's own."""
+def values(spec: catalog.AddonSpec, options: Mapping[str, str], own: Mapping[str, Any],
+           running: Collection[str] = ()) -> dict[str, Any]:
+    """An add-on's Helm values: the catalog's, those it sets beside each other add-on ``running``, then each option
+    at its values path, then the profile's own."""
     result = dict(spec.helm.values)
+    for other, extra in spec.along.items():
+        if other in running:
+            result = merged(result, extra)
     for name, value in sorted(options.items()):
         option = spec.options[name]
         result = merged(merged(result, option.also), _at(option.values, value))
@@ -45,6 +50,7 @@ def values(spec: catalog.AddonSpec, options: Mapping[str, str], own: Mapping[str
 
 def addon_apps(ctx: Context) -> None:
     """An Application per add-on the profile turns on, and the Secrets each needs documented in the README."""
+    running = {addon.id for addon in ctx.profile.spec.addons.values() if addon.on}
     for addon in ctx.profile.spec.addons.values():
         if not addon.on:
             continue
@@ -54,7 +60,7 @@ def addon_apps(ctx: Context) -> None:
             "chart": spec.helm.chart,
             "targetRevision": spec.helm.target_revision,
             "helm": {"releaseName": addon.id,
-                     "valuesObject": values(spec, addon.options, thaw(addon.values))},
+                     "valuesObject": values(spec, addon.options, thaw(addon.values), running)},
         }
         wave = spec.wave if addon.sync_wave is None else addon.sync_wave
         ctx.apps.append(App(
