@@ -120,3 +120,29 @@ def test_grafana_gets_loki_as_a_data_source_when_both_run(tmp_path: Path) -> Non
     services = {item["metadata"]["name"]: item for item in helm_template(logging, "logging", "logging", tmp_path)
                 if item["kind"] == "Service"}
     assert any(port["port"] == 3100 for port in services["loki"]["spec"]["ports"])  # what the data source names
+
+
+def test_grafana_is_behind_the_kubeflow_gateway_with_its_login(tmp_path: Path) -> None:
+    """Grafana at /grafana/ on the Kubeflow gateway, whose oauth2-proxy login every path goes through; Grafana trusts
+    the user the gateway names (kubeflow-userid, as every Kubeflow app does) and only the gateway may reach it."""
+    source = _application(_tree("spec.addons={monitoring: {}}"), "monitoring")["spec"]["source"]
+    objects = helm_template(source, "monitoring", "monitoring", tmp_path)
+    by_kind = {(item["kind"], item["metadata"]["name"]): item for item in objects}
+    route = by_kind[("VirtualService", "grafana")]["spec"]
+    assert route["gateways"] == ["kubeflow/kubeflow-gateway"]
+    (http,) = route["http"]
+    assert http["match"] == [{"uri": {"prefix": "/grafana/"}}]
+    (destination,) = http["route"]
+    service = by_kind[("Service", "grafana")]
+    assert destination["destination"]["host"] == "grafana.monitoring.svc.cluster.local"
+    assert destination["destination"]["port"]["number"] in [port["port"] for port in service["spec"]["ports"]]
+    policy = by_kind[("AuthorizationPolicy", "grafana")]["spec"]
+    pods = by_kind[("Deployment", "grafana")]["spec"]["template"]["metadata"]["labels"]
+    assert policy["action"] == "ALLOW" and all(pods[key] == value
+                                               for key, value in policy["selector"]["matchLabels"].items())
+    assert policy["rules"] == [{"from": [{"source": {"principals": [
+        "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"]}}]}]
+    assert pods["sidecar.istio.io/inject"] == "true"  # the policy needs the pod in the mesh
+    config = by_kind[("ConfigMap", "grafana")]["data"]["grafana.ini"]
+    assert "[auth.proxy]\nauto_sign_up = true\nenabled = true\nheader_name = kubeflow-userid" in config
+    assert "root_url = %(protocol)s://%(domain)s/grafana/\nserve_from_sub_path = true" in config
