@@ -92,8 +92,8 @@ def test_a_bad_option_or_an_unknown_addon_is_a_located_error() -> None:
     with pytest.raises(ProfileError) as caught:
         load_profile("preset:minimal", overrides=[FORK, "spec.addons={monitoring: {retention: 15x}, grafana: {}}"])
     assert [issue.format() for issue in caught.value.issues] == [
-        "--set:2:13: spec.addons.grafana: unknown key (run `argoflow-gen schema --format markdown` to list the "
-        "add-ons)",
+        "--set:2:13: spec.addons.grafana: unknown key (the add-ons: monitoring, logging, kiali, opencost, mlflow, "
+        "metallb, external-dns, gpu-operator)",
         '--set:2:13: spec.addons.monitoring.retention: "15x" is not how long Prometheus keeps metrics, such as 10d '
         "or 12h"]
 

@@ -39,5 +39,5 @@ class Addon:
 ADDONS = prop(
     "platform add-ons beside Kubeflow, each a Helm chart at a pinned version",
     default_factory=lambda: MappingProxyType({}),
-    keys=_addons, unknown_key_hint="run `argoflow-gen schema --format markdown` to list the add-ons",
+    keys=_addons, unknown_key_hint="the add-ons: " + ", ".join(catalog.addons()),
     example="{monitoring: {retention: 15d, storage: 50Gi}, logging: {}}")
