@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -105,8 +106,9 @@ def recover(directory: Path) -> str | None:
     journal = read_journal(directory)
     staging = directory / STAGING
     if journal is not None:
+        known: set[str] = set()
         for target in [target for _staged, target in journal.moves] + list(journal.deletes):
-            confine(directory, target, source=str(directory / JOURNAL))
+            confine(directory, target, source=str(directory / JOURNAL), known=known)
         made: set[Path] = set()
         for staged, target in journal.moves:
             source = directory / staged
@@ -151,16 +153,25 @@ def _make_folders(directory: Path, relative: str) -> None:
                     from None
 
 
-def _check_folders(directory: Path, relative: str) -> None:
-    """Refuse a path whose folders exist as something other than real folders."""
-    probe = directory
+def _check_folders(directory: Path, relative: str, known: set[str]) -> None:
+    """Refuse a path whose folders exist as something other than real folders (``known``: the folders already
+    seen to be real ones, during this write)."""
+    base = os.fspath(directory)
+    folder = ""
     for part in relative.split("/")[:-1]:
-        probe = probe / part
-        if not exists_no_follow(probe):
+        folder = f"{folder}/{part}" if folder else part
+        if folder in known:
+            continue
+        try:
+            mode = os.lstat(f"{base}/{folder}").st_mode
+        except FileNotFoundError:
             return
-        if not is_real_folder(probe):
-            raise OutputError(f"cannot write {relative}: {probe} is not a folder (a symlink or a file)",
+        except NotADirectoryError:
+            mode = 0
+        if not stat.S_ISDIR(mode):
+            raise OutputError(f"cannot write {relative}: {directory / folder} is not a folder (a symlink or a file)",
                               hint="the generator never writes through symlinks; move it out of the way")
+        known.add(folder)
 
 
 def _prune_empty(directory: Path, relative: str) -> None:
@@ -191,8 +202,9 @@ def write_tree(files: Mapping[str, str], seeds: Mapping[str, str], directory: Pa
     if kind == "other" and not force:
         raise OutputError(f"{directory} is not empty and holds no earlier render",
                           hint="choose an empty or new folder, or pass --force to render into it anyway")
+    known: set[str] = set()
     for relative in [*files, *seeds]:
-        confine(directory, relative, source="the rendered tree")
+        confine(directory, relative, source="the rendered tree", known=known)
     if kind == "missing" and _write_new_folder(files, seeds, directory):
         return Plan(create=tuple(sorted(files)), seed=tuple(sorted(seeds)))
     try:
@@ -284,8 +296,9 @@ def commit(directory: Path, writes: Mapping[str, str], deletes: Iterable[str]) -
     deletes = tuple(deletes)
     if not writes and not deletes:
         return
+    known: set[str] = set()
     for relative in [*writes, *deletes]:
-        confine(directory, relative, source="the plan")
+        confine(directory, relative, source="the plan", known=known)
     staging = directory / STAGING
     _remove_staging(directory)
     moves: list[tuple[str, str]] = []
@@ -297,7 +310,7 @@ def commit(directory: Path, writes: Mapping[str, str], deletes: Iterable[str]) -
             _stage(directory / staged, text)
             moves.append((staged, relative))
         for _staged, relative in moves:  # checked before the commit point, so that the roll-forward cannot fail
-            _check_folders(directory, relative)
+            _check_folders(directory, relative, known)
         _stage(pending, format_journal(Journal(tuple(moves), deletes)))
         os.replace(pending, directory / JOURNAL)  # the commit point
     except OSError as exc:
