@@ -9,7 +9,7 @@ The library, stage by stage (each name is importable from ``argoflow_gen``):
   (``build_trees`` builds each Application with kustomize); ``format_text``, ``format_markdown``, ``format_json``
 - regenerate: ``update(profiles, overrides, dir, dry_run=)`` -> ``UpdateResult``; ``status(dir)`` -> ``Status``
 - fleets: ``load_fleet(file)`` -> ``Fleet``; ``render_fleet(fleet)`` -> ``Tree``; ``render_fleet_to(file, dir)``;
-  ``fleet_diff(file, dir)`` -> which clusters a change touches
+  ``fleet_diff(file, dir)`` -> which clusters a change touches; ``fleet_update(file, dir)`` -> ``UpdateResult``
 - errors: every error derives from ``ArgoflowError`` and knows its exit code
 
 Names are imported on first use, so that ``argoflow-gen --version`` starts fast.
@@ -36,7 +36,7 @@ from .errors import (
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .api import Rendered, fleet_diff, render_fleet_to, render_to
+    from .api import Rendered, fleet_diff, fleet_update, render_fleet_to, render_to
     from .diff import (
         Diff,
         Pair,
@@ -88,6 +88,7 @@ _LAZY = {
     "render_fleet": "fleet",
     "render_fleet_to": "api",
     "fleet_diff": "api",
+    "fleet_update": "api",
 }
 
 
@@ -136,6 +137,7 @@ __all__ = [
     "diff_resources",
     "diff_trees",
     "fleet_diff",
+    "fleet_update",
     "format_json",
     "format_markdown",
     "format_text",

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import OutputError
 from .state import (
     JOURNAL,
     LOCK_FILE,
@@ -16,6 +17,7 @@ from .state import (
     confine,
     current_text,
     is_real_folder,
+    pending_write,
     read_lock,
     require_state_folder,
     sha256,
@@ -83,6 +85,14 @@ def read_generated(directory: Path) -> Mapping[str, str]:
     if lock is None:
         return {}
     return Generated(directory, [*lock.files, LOCK_FILE])
+
+
+def refuse_pending(directory: Path) -> None:
+    """A read-only command never replays an interrupted write: it says one is pending instead."""
+    if pending_write(directory):
+        raise OutputError(f"{directory} has an interrupted write waiting to be finished ({JOURNAL})",
+                          hint="run the render again without --check or --dry-run to finish it; "
+                               "read-only commands never replay it")
 
 
 def classify(directory: Path) -> str:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .app import update_options, verbosity
+
 
 @click.group("fleet")
 def fleet_command() -> None:
@@ -15,6 +17,7 @@ def fleet_command() -> None:
     Example:
       argoflow-gen fleet render fleet.yaml -o .
       argoflow-gen fleet diff fleet.yaml --repo . --format markdown
+      argoflow-gen fleet update fleet.yaml --repo .
     """
 
 
@@ -126,3 +129,26 @@ def fleet_status_command(fleet_file: Path, repo: Path, quiet: bool, verbose: boo
             click.echo(f"{repo}: clean: as rendered, and what the fleet file renders")
     if edited.clusters or drift.clusters:
         raise SystemExit(1)
+
+
+@fleet_command.command("update")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The fleet's folder holding an earlier render.")
+@update_options
+@verbosity
+def fleet_update_command(fleet_file: Path, repo: Path, dry_run: bool, output_format: str, allow_dirty: bool,
+                         restore: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Re-render the fleet into its folder, keeping your edits: a three-way merge per file, as `update` does for
+    one fork. Files edited by hand in clusters/, shared/ or fleet/ are merged; conflicts get standard markers and
+    exit code 1; files you deleted stay deleted.
+
+    \b
+    Example:
+      argoflow-gen fleet update fleet.yaml --repo .
+    """
+    from ..api import fleet_update
+    from .fork import report_update
+
+    result = fleet_update(fleet_file, repo, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore)
+    report_update(result, repo, dry_run=dry_run, output_format=output_format, quiet=quiet, verbose=verbose)

@@ -38,7 +38,8 @@ from .share import overlay, shared_folders
 PROGRESSIVE = {"applicationsetcontroller.enable.progressive.syncs": "true"}
 
 
-def _overrides(fleet: Fleet, cluster: Cluster) -> list[str]:
+def fleet_overrides(fleet: Fleet, cluster: Cluster) -> list[str]:
+    """What the fleet decides for a cluster, as --set expressions: its folder, and whether it manages Argo CD."""
     return [f"spec.repo.path={json.dumps(fleet.repo_path(fleet.folder(cluster.name)))}",
             f"spec.argocd.manage={'true' if cluster.name == fleet.hub else 'false'}"]
 
@@ -46,7 +47,7 @@ def _overrides(fleet: Fleet, cluster: Cluster) -> list[str]:
 def cluster_profile(fleet: Fleet, cluster: Cluster) -> Profile:
     """The profile of one cluster: the fleet's base, the cluster's layers, and what the fleet decides (its
     folder in the repository, and that only the hub manages Argo CD)."""
-    return load_profile(*fleet.base, *cluster.layers, overrides=_overrides(fleet, cluster))
+    return load_profile(*fleet.base, *cluster.layers, overrides=fleet_overrides(fleet, cluster))
 
 
 class _Below(Mapping[str, str]):
