@@ -9,7 +9,8 @@ The library, stage by stage (each name is importable from ``argoflow_gen``):
   (``build_trees`` builds each Application with kustomize); ``format_text``, ``format_markdown``, ``format_json``
 - regenerate: ``update(profiles, overrides, dir, dry_run=)`` -> ``UpdateResult``; ``status(dir)`` -> ``Status``
 - fleets: ``load_fleet(file)`` -> ``Fleet``; ``render_fleet(fleet)`` -> ``Tree``; ``render_fleet_to(file, dir)``;
-  ``fleet_diff(file, dir)`` -> which clusters a change touches; ``fleet_update(file, dir)`` -> ``UpdateResult``
+  ``fleet_diff(file, dir)`` -> which clusters a change touches; ``fleet_update(file, dir)`` -> ``UpdateResult``;
+  ``fleet_promote(file, src, dst)`` brings one cluster's layers to what another runs
 - errors: every error derives from ``ArgoflowError`` and knows its exit code
 
 Names are imported on first use, so that ``argoflow-gen --version`` starts fast.
@@ -36,7 +37,7 @@ from .errors import (
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .api import Rendered, fleet_diff, fleet_update, render_fleet_to, render_to
+    from .api import Rendered, fleet_diff, fleet_promote, fleet_update, render_fleet_to, render_to
     from .diff import (
         Diff,
         Pair,
@@ -89,6 +90,7 @@ _LAZY = {
     "render_fleet_to": "api",
     "fleet_diff": "api",
     "fleet_update": "api",
+    "fleet_promote": "api",
 }
 
 
@@ -137,6 +139,7 @@ __all__ = [
     "diff_resources",
     "diff_trees",
     "fleet_diff",
+    "fleet_promote",
     "fleet_update",
     "format_json",
     "format_markdown",

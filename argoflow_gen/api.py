@@ -126,3 +126,12 @@ def fleet_update(fleet_file: str | Path, repo: str | Path, *, dry_run: bool = Fa
     from .fleet.update import update_fleet
 
     return update_fleet(fleet_file, repo, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore)
+
+
+def fleet_promote(fleet_file: str | Path, source: str, target: str, *, check: bool = False) -> Any:
+    """Bring cluster ``target``'s own profile layers to what cluster ``source`` runs (a ``Promotion``): every value
+    under spec but the fleet's ``spec.perCluster`` keys, edited in place keeping comments; ``check`` writes
+    nothing. See ``argoflow_gen.fleet.promote``."""
+    from .fleet.promote import promote
+
+    return promote(fleet_file, source, target, check=check)

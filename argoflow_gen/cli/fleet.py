@@ -18,6 +18,7 @@ def fleet_command() -> None:
       argoflow-gen fleet render fleet.yaml -o .
       argoflow-gen fleet diff fleet.yaml --repo . --format markdown
       argoflow-gen fleet update fleet.yaml --repo .
+      argoflow-gen fleet promote fleet.yaml staging prod --dry-run
     """
 
 
@@ -152,3 +153,37 @@ def fleet_update_command(fleet_file: Path, repo: Path, dry_run: bool, output_for
 
     result = fleet_update(fleet_file, repo, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore)
     report_update(result, repo, dry_run=dry_run, output_format=output_format, quiet=quiet, verbose=verbose)
+
+
+@fleet_command.command("promote")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", metavar="SRC")
+@click.argument("target", metavar="DST")
+@click.option("--dry-run", is_flag=True, help="Print the change and its diff; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if DST does not run what SRC runs.")
+@verbosity
+def fleet_promote_command(fleet_file: Path, source: str, target: str, dry_run: bool, check: bool,
+                          quiet: bool, verbose: bool) -> None:
+    """Bring cluster DST's own profile layers to what cluster SRC runs: every value under spec (Kubeflow's release,
+    the generator, components, settings) but the fleet's spec.perCluster keys. DST's layer files are edited in
+    place, comments kept: commit them and render the fleet (fleet update) for review.
+
+    Exit status: 0 done (or nothing to do), 1 with --check when DST differs, 2 an error.
+
+    \b
+    Example:
+      argoflow-gen fleet promote fleet.yaml staging prod --dry-run
+    """
+    from ..api import fleet_promote
+    from ..fleet.promote import format_promotion
+
+    promotion = fleet_promote(fleet_file, source, target, check=check or dry_run)
+    if not quiet:
+        click.echo(format_promotion(promotion, base=fleet_file.resolve().parent, verbose=verbose), nl=False)
+        if promotion.changed and not (check or dry_run):
+            click.echo(f"next: review and commit the change, then argoflow-gen fleet update {fleet_file} --repo DIR",
+                       err=True)
+    if promotion.differences:
+        click.echo(f"{target} still differs from {source} in: {', '.join(promotion.differences)}", err=True)
+    if check and promotion.changed:
+        raise SystemExit(1)
