@@ -257,13 +257,14 @@ def _write_new_folder(files: Mapping[str, str], seeds: Mapping[str, str], direct
     except OSError as exc:
         raise OutputError(f"cannot create {directory}: {exc.strerror}") from None
     try:
-        made: set[Path] = {temporary}
+        root = os.fspath(temporary)
+        made: set[str] = {""}
         for relative, text in (*files.items(), *seeds.items()):
-            target = temporary / relative
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            _stage(target, text)
+            folder = relative.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(f"{root}/{folder}", exist_ok=True)
+                made.add(folder)
+            _stage(f"{root}/{relative}", text)
         os.chmod(temporary, 0o777 & ~_umask())
         os.rename(temporary, directory)
         return True
@@ -281,7 +282,7 @@ def _umask() -> int:
     return current
 
 
-def _stage(path: Path, text: str) -> None:
+def _stage(path: Path | str, text: str) -> None:
     """Write one staged file (the one place a tree's bytes reach the disk)."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
