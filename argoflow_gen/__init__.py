@@ -10,7 +10,8 @@ The library, stage by stage (each name is importable from ``argoflow_gen``):
 - regenerate: ``update(profiles, overrides, dir, dry_run=)`` -> ``UpdateResult``; ``status(dir)`` -> ``Status``
 - fleets: ``load_fleet(file)`` -> ``Fleet``; ``render_fleet(fleet)`` -> ``Tree``; ``render_fleet_to(file, dir)``;
   ``fleet_diff(file, dir)`` -> which clusters a change touches; ``fleet_update(file, dir)`` -> ``UpdateResult``;
-  ``fleet_promote(file, src, dst)`` brings one cluster's layers to what another runs
+  ``fleet_promote(file, src, dst)`` brings one cluster's layers to what another runs;
+  ``fleet_explain(file, key, cluster=)`` says where each value comes from
 - errors: every error derives from ``ArgoflowError`` and knows its exit code
 
 Names are imported on first use, so that ``argoflow-gen --version`` starts fast.
@@ -37,7 +38,7 @@ from .errors import (
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .api import Rendered, fleet_diff, fleet_promote, fleet_update, render_fleet_to, render_to
+    from .api import Rendered, fleet_diff, fleet_explain, fleet_promote, fleet_update, render_fleet_to, render_to
     from .diff import (
         Diff,
         Pair,
@@ -91,6 +92,7 @@ _LAZY = {
     "fleet_diff": "api",
     "fleet_update": "api",
     "fleet_promote": "api",
+    "fleet_explain": "api",
 }
 
 
@@ -139,6 +141,7 @@ __all__ = [
     "diff_resources",
     "diff_trees",
     "fleet_diff",
+    "fleet_explain",
     "fleet_promote",
     "fleet_update",
     "format_json",

@@ -135,3 +135,12 @@ def fleet_promote(fleet_file: str | Path, source: str, target: str, *, check: bo
     from .fleet.promote import promote
 
     return promote(fleet_file, source, target, check=check)
+
+
+def fleet_explain(fleet_file: str | Path, key: str | None = None, *, cluster: str | None = None) \
+        -> list[tuple[str, Any, str]]:
+    """(dotted path, value, origin) of every effective value of a fleet file, or with ``cluster`` of that cluster's
+    profile (its base, its layers, what the fleet decides), optionally at or under ``key``."""
+    from .fleet.explain import explain_fleet
+
+    return explain_fleet(fleet_file, key, cluster=cluster)

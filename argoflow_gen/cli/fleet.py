@@ -19,6 +19,7 @@ def fleet_command() -> None:
       argoflow-gen fleet diff fleet.yaml --repo . --format markdown
       argoflow-gen fleet update fleet.yaml --repo .
       argoflow-gen fleet promote fleet.yaml staging prod --dry-run
+      argoflow-gen fleet explain fleet.yaml spec.kubeflow --cluster prod
     """
 
 
@@ -187,3 +188,29 @@ def fleet_promote_command(fleet_file: Path, source: str, target: str, dry_run: b
         click.echo(f"{target} still differs from {source} in: {', '.join(promotion.differences)}", err=True)
     if check and promotion.changed:
         raise SystemExit(1)
+
+
+@fleet_command.command("explain")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("key", metavar="[KEY]", required=False)
+@click.option("--cluster", "cluster", metavar="NAME", default=None,
+              help="Explain this cluster's profile (the fleet's base, its layers, what the fleet decides).")
+@verbosity
+def fleet_explain_command(fleet_file: Path, key: str | None, cluster: str | None, quiet: bool,
+                          verbose: bool) -> None:
+    """Show every effective value of the fleet file, or with --cluster of one cluster's profile, and where it came
+    from (FILE:LINE:COL, default, or the fleet file for what the fleet decides). KEY keeps the values at or under
+    a dotted key. -q only checks that the fleet resolves.
+
+    \b
+    Example:
+      argoflow-gen fleet explain fleet.yaml spec.kubeflow.version --cluster prod
+    """
+    from ..api import fleet_explain
+    from .profiles import format_explained
+
+    rows = fleet_explain(fleet_file, key, cluster=cluster)
+    if not rows:
+        raise click.UsageError(f"no value at or under {key!r}")
+    if not quiet:
+        click.echo(format_explained(rows), nl=False)
