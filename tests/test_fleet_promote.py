@@ -118,3 +118,32 @@ def test_bad_requests_get_located_errors(fleet_file: Path, snapshot: Any) -> Non
     folder = str(fleet_file.parent)
     assert [result.stderr.replace(folder, "FLEET") for result in (unknown, formats, itself)] == snapshot
     assert "Traceback" not in unknown.output + formats.output + itself.output
+
+
+def test_promote_never_writes_through_a_symlinked_folder(fleet_file: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    shutil.move(fleet_file.parent / "clusters", outside)
+    (fleet_file.parent / "clusters").symlink_to(outside)  # a pull request can carry a symlink
+    before = _digests(outside)
+    result = _promote(fleet_file)
+    assert result.exit_code == 2
+    assert "is a symlink" in result.stderr and "Traceback" not in result.output
+    assert _digests(outside) == before
+
+
+def test_a_value_is_removed_from_every_layer_of_the_target_that_sets_it(fleet_file: Path) -> None:
+    folder = fleet_file.parent
+    (folder / "clusters" / "prod-pins.yaml").write_text(
+        "apiVersion: argoflow-gen/v1alpha1\nkind: Profile\nmetadata: {name: prod-pins}\n"
+        "spec:\n  kubeflow:\n    version: \"1.10.2\"   # the platform's pin\n"
+        "  notebooks: {culling: {enabled: false}}\n")
+    _edit(fleet_file, "layers: [clusters/prod.yaml]", "layers: [clusters/prod-pins.yaml, clusters/prod.yaml]")
+    promotion = fleet_promote(fleet_file, "dev", "prod")
+    assert [(change.action, change.path, change.file.removeprefix(f"{folder}/")) for change in promotion.changes] \
+        == [("set", "spec.kubeflow.components.spark-operator.enabled", "clusters/prod.yaml"),
+            ("remove", "spec.kubeflow.version", "clusters/prod-pins.yaml"),
+            ("remove", "spec.kubeflow.version", "clusters/prod.yaml")]
+    assert "version" not in (folder / "clusters" / "prod-pins.yaml").read_text()
+    assert "culling: {enabled: false}" in (folder / "clusters" / "prod-pins.yaml").read_text()  # per cluster
+    fleet = load_fleet(fleet_file)
+    assert cluster_profile(fleet, fleet.cluster("prod")).spec.kubeflow.version == "1.11.0"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 from ..errors import Issue, ProfileError
 from ..layers import PRESET_PREFIX
+from ..state import confine
 from ..writer import write_file
 from ..yamlio import JsonPath, dump_commented, format_path, load, load_all_commented
 from .load import load_fleet, read_text
@@ -192,9 +194,12 @@ def plan_promotion(fleet: Fleet, source: str, target: str) -> Promotion:
     for path in sorted(present, key=format_path):
         overlaps = any(path[:len(other)] == other or other[:len(path)] == path for other in setting)
         if path not in wanted and not _kept(path, per_cluster) and not overlaps:  # (a set replaced the others)
-            value, layer = present[path]
-            _remove(layer.commented, path)
-            changes.append(Change("remove", format_path(path), value, None, layer.file))
+            value, last = present[path]
+            for layer in theirs:  # from every layer that sets it: an earlier one's value would show through
+                if path in _leaves(layer.data.get("spec"), ("spec",)):
+                    _remove(layer.commented, path)
+                    changes.append(Change("remove", format_path(path), value if layer is last else
+                                          _leaves(layer.data.get("spec"), ("spec",))[path], None, layer.file))
     texts = {layer.file: (layer.text, dump_commented([layer.commented])) for layer in theirs
              if any(change.file == layer.file for change in changes)}
     same = sorted(format_path(path) for path in wanted if path in present and path not in differ)
@@ -210,6 +215,9 @@ def promote(fleet_file: str | Path, source: str, target: str, *, check: bool = F
     promotion = plan_promotion(fleet, source, target)
     if check or not promotion.changes:
         return promotion
+    root = Path(fleet.file).resolve().parent
+    for file in promotion.texts:  # never written through a symlinked folder, out of the fleet's folder
+        confine(root, os.path.relpath(file, root), source=fleet.file)
     written: list[str] = []
     try:
         for file, (_before, after) in promotion.texts.items():
