@@ -122,7 +122,7 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
     folders = _by_folder(previous)
     for cluster in fleet.clusters:
         folder = fleet.folder(cluster.name)
-        target = Target(name_prefix=f"{cluster.name}-", server=cluster.server,
+        target = Target(name_prefix=f"{cluster.name}-", server=cluster.server, pristine=False,
                         argocd_params=PROGRESSIVE if cluster.name == fleet.hub and fleet.rollout else {})
         below = _Below(previous, f"{folder}/", folders[folder])
         trees[cluster.name] = render(loaded[cluster.name], previous=below, target=target, read_only=read_only,
@@ -136,8 +136,6 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
         tree, folder = trees[cluster.name], fleet.folder(cluster.name)
         moved = {own: shared for (name, own), shared in placed.items() if name == cluster.name}
         for path, text in tree.files.items():
-            if path == PRISTINE:  # the fleet's own pristine copy holds the cluster's files
-                continue
             top = path.split("/", 1)[0]
             if top in moved and "/" in path:
                 if path == f"{top}/kustomization.yaml":
