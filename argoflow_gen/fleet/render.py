@@ -32,7 +32,7 @@ from ..yamlemit import dump
 from .model import Cluster, Fleet
 from .objects import fleet_files, readme
 from .secrets import cluster_secret
-from .share import overlay, shared_folders
+from .share import Shared, overlay, shared_folders
 
 #: What Argo CD's ApplicationSet controller needs for a progressive rollout.
 PROGRESSIVE = {"applicationsetcontroller.enable.progressive.syncs": "true"}
@@ -128,13 +128,16 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
         trees[cluster.name] = render(loaded[cluster.name], previous=below, target=target, read_only=read_only,
                                      read_secrets=read_secrets)
     placed = shared_folders(trees)
+    by_cluster: dict[str, dict[str, Shared]] = defaultdict(dict)  # cluster -> its component folder -> shared one
+    for (name, own), shared in placed.items():
+        by_cluster[name][own] = shared
     files: dict[str, str] = {}
     seeds: dict[str, str] = {}
     findings: list[str] = []
     warnings: list[str] = []
     for cluster in fleet.clusters:
         tree, folder = trees[cluster.name], fleet.folder(cluster.name)
-        moved = {own: shared for (name, own), shared in placed.items() if name == cluster.name}
+        moved = by_cluster[cluster.name]
         for path, text in tree.files.items():
             top = path.split("/", 1)[0]
             if top in moved and "/" in path:
