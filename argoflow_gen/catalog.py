@@ -42,6 +42,8 @@ class HelmSource:
     chart: str
     target_revision: str
     values: Mapping[str, Any]
+    #: the images the chart runs: the values key that holds each (as ``registry`` and ``repository``), and the image
+    images: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,8 @@ def _component(cid: str, raw: Mapping[str, Any]) -> ComponentSpec:
         ignore=tuple(raw.get("ignore", ())),
         retry=bool(raw.get("retry", False)),
         options=MappingProxyType(options),
-        helm=HelmSource(helm["repoURL"], helm["chart"], helm["targetRevision"], helm.get("values", {}))
+        helm=HelmSource(helm["repoURL"], helm["chart"], helm["targetRevision"], helm.get("values", {}),
+                        MappingProxyType(dict(helm.get("images", {}))))
         if helm
         else None,
     )
@@ -225,3 +228,48 @@ def versions_with_choice(component_id: str, option: str, choice: str) -> tuple[s
         if spec and option in spec.options and choice in spec.options[option].choices:
             found.append(version)
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class AddonOption:
+    """A typed option of an add-on: its schema, and the Helm values path it sets."""
+
+    name: str
+    description: str
+    pattern: str
+    values: str  # the values path the option's value goes to
+    also: Mapping[str, Any] = field(default_factory=dict)  # values set with it (a volume's access mode)
+
+
+@dataclass(frozen=True)
+class AddonSpec:
+    """A platform add-on beside Kubeflow (``data/addons.json``): a Helm chart at a pinned version, where it runs,
+    the values the generator gives it, the Secrets you create for it and its typed options."""
+
+    id: str
+    title: str
+    description: str
+    helm: HelmSource
+    namespace: str
+    wave: int
+    server_side_apply: bool = False
+    secrets: tuple[Mapping[str, Any], ...] = ()
+    options: Mapping[str, AddonOption] = field(default_factory=dict)
+
+
+@functools.cache
+def addons() -> Mapping[str, AddonSpec]:
+    """Every add-on, by id, in the data file's order."""
+    found = {}
+    for aid, raw in _read_json("addons.json").items():
+        helm = raw["helm"]
+        options = {name: AddonOption(name, option["description"], option["pattern"], option["values"],
+                                     option.get("also", {}))
+                   for name, option in raw.get("options", {}).items()}
+        found[aid] = AddonSpec(
+            id=aid, title=raw["title"], description=raw["description"],
+            helm=HelmSource(helm["repoURL"], helm["chart"], helm["targetRevision"], helm.get("values", {}),
+                            MappingProxyType(dict(helm.get("images", {})))),
+            namespace=raw["namespace"], wave=int(raw["wave"]), server_side_apply=bool(raw.get("serverSideApply")),
+            secrets=tuple(raw.get("secrets", ())), options=MappingProxyType(options))
+    return MappingProxyType(found)

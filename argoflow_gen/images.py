@@ -25,10 +25,10 @@ _DIGEST = r"sha256:[0-9a-f]{64}"
 #: A whole string that is an image reference.
 REFERENCE = re.compile(rf"(?:{_HOST}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?(?:@{_DIGEST})?")
 #: An image reference inside text: a registry host or a namespace, and a tag or a digest.
-_IN_TEXT = re.compile(
+IN_TEXT = re.compile(
     rf"(?<![\w./:@-])((?:{_HOST}/)?{_COMPONENT}(?:/{_COMPONENT})+(?::{_TAG}(?:@{_DIGEST})?|@{_DIGEST}))(?![\w/@-])")
 #: An ``image`` key inside embedded YAML or JSON (a ConfigMap's template): any reference, even a bare name.
-_KEYED = re.compile(
+KEYED = re.compile(
     rf"""(?:^|[\s{{,])["']?image["']?\s*[:=]\s*["']?((?:{_HOST}/)?{_COMPONENT}(?:/{_COMPONENT})*"""
     rf"""(?::{_TAG})?(?:@{_DIGEST})?)["']?\s*(?:$|[,}}\n])""", re.MULTILINE)
 
@@ -57,21 +57,25 @@ class Image:
     references: tuple[Reference, ...] = field(default=())
 
 
+def split_name(path: str) -> tuple[str, str]:
+    """(registry, repository) of an image name without tag or digest; Docker Hub's defaults filled in."""
+    first = path.split("/", 1)[0]
+    if "/" in path and ("." in first or ":" in first or first == "localhost"):
+        registry, repository = path.split("/", 1)
+        return registry, repository
+    return "docker.io", path if "/" in path else f"library/{path}"
+
+
 def parse_image(text: str) -> tuple[str, str, str, str]:
     """(registry, repository, tag, digest) of an image reference; Docker Hub's defaults filled in."""
     rest, _, digest = text.partition("@")
     head, _, last = rest.rpartition("/")
     name, _, tag = last.partition(":")
-    path = f"{head}/{name}" if head else name
-    first = path.split("/", 1)[0]
-    if "/" in path and ("." in first or ":" in first or first == "localhost"):
-        registry, repository = path.split("/", 1)
-    else:
-        registry, repository = "docker.io", path if "/" in path else f"library/{path}"
+    registry, repository = split_name(f"{head}/{name}" if head else name)
     return registry, repository, tag or ("" if digest else "latest"), digest
 
 
-def _usable(value: str) -> bool:
+def usable(value: str) -> bool:
     return bool(value) and "{{" not in value and "$(" not in value and REFERENCE.fullmatch(value) is not None
 
 
@@ -114,7 +118,7 @@ def _versioned(text: str) -> Iterator[str]:
         if isinstance(value, dict):
             image = value.get("image")
             version = next((value[key] for key in _VERSION_KEYS if isinstance(value.get(key), str)), None)
-            if isinstance(image, str) and version and _usable(image) and not _pinned(image):
+            if isinstance(image, str) and version and usable(image) and not _pinned(image):
                 yield f"{image}:{version}"
             stack.extend(value.values())
         elif isinstance(value, list):
@@ -148,12 +152,12 @@ def found_in(application: str, document: Mapping[str, Any]) -> Iterator[tuple[st
     for path, text, is_image in _walk(document, ""):
         if is_image:
             value = text.strip()
-            if _usable(value):
+            if usable(value):
                 yield value, Reference(*where, path, "field")
             continue
         seen = set()
-        for image in (*(match.group(1) for match in _IN_TEXT.finditer(text)),
-                      *(match.group(1) for match in _KEYED.finditer(text) if _pinned(match.group(1))),
+        for image in (*(match.group(1) for match in IN_TEXT.finditer(text)),
+                      *(match.group(1) for match in KEYED.finditer(text) if _pinned(match.group(1))),
                       *_versioned(text)):
             if image not in seen:
                 seen.add(image)

@@ -16,11 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import migrations
 from .errors import Issue, ProfileError
 from .yamlio import Document, JsonPath, format_path, load
 
 PRESET_PREFIX = "preset:"
-API_VERSION = "argoflow-gen/v1alpha1"
+API_VERSION = migrations.LATEST
 KIND = "Profile"
 MAX_LAYERS = 64
 
@@ -81,11 +82,20 @@ DEFAULT = Origin("default", 0, 0)
 
 @dataclass(frozen=True)
 class Layer:
-    """One parsed layer. ``base`` is the folder its relative paths resolve against (None for presets)."""
+    """One parsed layer, in the newest format. ``base`` is the folder its relative paths resolve against (None
+    for presets); ``version`` is the format it was written in."""
 
     document: Document
     base: Path | None
     label: str
+    version: str = API_VERSION
+
+    @property
+    def notice(self) -> str | None:
+        """What to tell the user of a file of theirs written in an older format (nothing for presets)."""
+        if self.version == API_VERSION or self.base is None:
+            return None
+        return migrations.notice(self.label, self.version)
 
 
 @dataclass(frozen=True)
@@ -137,9 +147,12 @@ class Resolution:
         return DEFAULT
 
 
-@functools.lru_cache(maxsize=1)
-def preset_names() -> tuple[str, ...]:
+@functools.lru_cache(maxsize=4)
+def preset_names(version: str = API_VERSION) -> tuple[str, ...]:
+    """The presets of a format (a preset newer than an older format is read in the newest by its layers)."""
     folder = resources.files("argoflow_gen.profiles")
+    if version != API_VERSION:
+        folder = folder.joinpath(migrations.short(version))
     return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
@@ -161,8 +174,13 @@ def preset_extends(name: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def read_preset(name: str) -> str:
-    return resources.files("argoflow_gen.profiles").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+def read_preset(name: str, version: str = API_VERSION) -> str:
+    """A preset's text in a format: presets of the newest format are at the top of the folder, those of older
+    formats in a folder named after it (``v1alpha1/``), so that a layer's ``preset:NAME`` is in its own format."""
+    folder = resources.files("argoflow_gen.profiles")
+    if version != API_VERSION:
+        folder = folder.joinpath(migrations.short(version))
+    return folder.joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def _issue(message: str, origin: Origin | None, path: JsonPath = (), hint: str = "") -> Issue:
@@ -172,12 +190,13 @@ def _issue(message: str, origin: Origin | None, path: JsonPath = (), hint: str =
                  path=format_path(path), hint=hint)
 
 
-def _open_source(source: str, shown_dir: str | None, chain: Sequence[str],
-                 at: Origin | None) -> tuple[str, str, Path | None, str]:
+def _open_source(source: str, shown_dir: str | None, chain: Sequence[str], at: Origin | None,
+                 version: str = API_VERSION) -> tuple[str, str, Path | None, str]:
     """(label, text, base folder, identity) of one source; a located error if it cannot be read.
 
     ``shown_dir`` is the folder of the layer that named this source, as the user wrote it (None for a
-    source from the command line or a preset), so that messages show paths the way the user knows them.
+    source from the command line or a preset), so that messages show paths the way the user knows them. A
+    preset is read in ``version``, the format of the layer that names it.
     """
     is_preset = source.startswith(PRESET_PREFIX)
     label = os.path.normpath(os.path.join(shown_dir, source)) if shown_dir is not None and not is_preset else source
@@ -196,6 +215,9 @@ def _open_source(source: str, shown_dir: str | None, chain: Sequence[str],
             close = get_close_matches(name, preset_names(), n=1)
             hint = f"did you mean preset:{close[0]}?" if close else "run `argoflow-gen presets` to list them"
             raise fail("unknown preset", hint)
+        if version != API_VERSION and name in preset_names(version):
+            label = f"{source} ({migrations.short(version)})"
+            return label, read_preset(name, version), None, label
         return source, read_preset(name), None, source
     path = Path(label)
     try:
@@ -211,10 +233,13 @@ def _open_source(source: str, shown_dir: str | None, chain: Sequence[str],
 
 
 @functools.lru_cache(maxsize=512)
-def _parsed(text: str, label: str) -> Document:
-    """A layer's text parsed once per process (presets and shared bases recur across a fleet's profiles).
-    Nothing downstream mutates a Document's data: merging deep-copies it."""
-    return load(text, label)
+def _parsed(text: str, label: str) -> tuple[Document, list[str], str]:
+    """A layer's text parsed and checked once per process (presets and shared bases recur across a fleet's
+    profiles): its document in the newest format, its ``extends`` and the format it was written in. Nothing
+    downstream mutates a Document's data: merging deep-copies it."""
+    document = load(text, label)
+    extends = _check_layer(document)
+    return migrations.document(document), extends, migrations.version_of(document.data)
 
 
 def _check_layer(document: Document) -> list[str]:
@@ -227,11 +252,16 @@ def _check_layer(document: Document) -> list[str]:
         raise ProfileError([Issue(f"a profile must be a mapping, not a {_type_name(data)}",
                                   file=document.file, line=1, column=1)])
     issues = []
-    for key, expected in (("apiVersion", API_VERSION), ("kind", KIND)):
-        if key in data and data[key] != expected:
-            line, column = document.position((key,))
-            issues.append(Issue(f"must be {expected!r}, not {data[key]!r}", file=document.file,
-                                line=line, column=column, path=key))
+    if "apiVersion" in data and data["apiVersion"] not in migrations.VERSIONS:
+        line, column = document.position(("apiVersion",))
+        older = ", ".join(migrations.VERSIONS[:-1])
+        issues.append(Issue(f"must be {API_VERSION!r}, not {data['apiVersion']!r}", file=document.file,
+                            line=line, column=column, path="apiVersion",
+                            hint=f"older formats are read too ({older}); `argoflow-gen migrate FILE` rewrites them"))
+    if "kind" in data and data["kind"] != KIND:
+        line, column = document.position(("kind",))
+        issues.append(Issue(f"must be {KIND!r}, not {data['kind']!r}", file=document.file,
+                            line=line, column=column, path="kind"))
     extends = data.get("extends", [])
     if not isinstance(extends, list) or not all(isinstance(e, str) and e for e in extends):
         line, column = document.position(("extends",))
@@ -254,22 +284,21 @@ def collect(sources: Iterable[str | Path]) -> list[Layer]:
     layers: list[Layer] = []
 
     def visit(source: str, shown_dir: str | None, keys: list[str], labels: list[str],
-              at: Origin | None) -> None:
-        label, text, base, key = _open_source(source, shown_dir, labels, at)
+              at: Origin | None, version: str = API_VERSION) -> None:
+        label, text, base, key = _open_source(source, shown_dir, labels, at, version)
         if key in keys:
             cycle = " -> ".join([*labels[keys.index(key):], label])
             raise ProfileError([_issue(f"loop: {cycle}", at, ("extends",),
                                        "a profile cannot extend itself, directly or through others")])
         if len(keys) >= MAX_LAYERS or len(layers) >= MAX_LAYERS:
             raise ProfileError([_issue(f"more than {MAX_LAYERS} layers", at, ("extends",))])
-        document = _parsed(text, label)
-        extends = _check_layer(document)
+        document, extends, written = _parsed(text, label)
         child_dir = None if base is None else os.path.dirname(label)
         for index, entry in enumerate(extends):
             line, column = document.position(("extends", index))
             origin = Origin(label, line, column, base)
-            visit(entry, child_dir, [*keys, key], [*labels, label], origin)
-        layers.append(Layer(document=document, base=base, label=label))
+            visit(entry, child_dir, [*keys, key], [*labels, label], origin, written)
+        layers.append(Layer(document=document, base=base, label=label, version=written))
 
     for source in sources:
         visit(str(source), None, [], [], None)

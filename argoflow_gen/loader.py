@@ -144,9 +144,9 @@ def _complete(spec: dict[str, Any]) -> None:
     if "images" in spec.get("notebooks", {}) and "defaultImage" not in spec["notebooks"]:
         notebooks["defaultImage"] = notebooks["images"][0]
     spec["notebooks"] = notebooks
-    auth = spec.setdefault("auth", {})
-    if "admin" not in auth and auth.get("users"):
-        auth["admin"] = auth["users"][0]["email"]
+    identity = spec.setdefault("identity", {})
+    if "admin" not in identity and identity.get("users"):
+        identity["admin"] = identity["users"][0]["email"]
     if components.get("argo-workflows", {}).get("enabled"):
         _complete_argo_workflows(spec)
     sealing_wanted = rules.uses_sealing(spec) and "sealed-secrets" in components
@@ -163,7 +163,7 @@ def _complete_argo_workflows(spec: dict[str, Any]) -> None:
     if host and host != ingress.get("domain") and host not in ingress.get("extraHosts", []):
         ingress["extraHosts"] = [*ingress.get("extraHosts", []), host]
     rbac = argo.setdefault("sso", {}).setdefault("rbac", {})
-    admin = spec.get("auth", {}).get("admin")
+    admin = spec.get("identity", {}).get("admin")
     if "admin" not in rbac and admin:
         rbac["admin"] = {"users": [admin]}
 
@@ -219,7 +219,8 @@ def typed(resolution: Resolution) -> Profile:
     components = {cid: {**entry, "scheduling": {**shared, **entry.get("scheduling", {})}}
                   for cid, entry in spec["kubeflow"]["components"].items() if cid in release.components}
     view = {**data, "spec": {**spec, "kubeflow": {**spec["kubeflow"], "components": components}}}
-    return convert(Profile, view, _Origins(resolution), digest=digest(data), resolved=frozen(data))
+    notices = tuple(notice for layer in resolution.merged.layers if (notice := layer.notice))
+    return convert(Profile, view, _Origins(resolution), digest=digest(data), resolved=frozen(data), notices=notices)
 
 
 def digest(data: Mapping[str, Any]) -> str:

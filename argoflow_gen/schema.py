@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import migrations
 from .layers import Merged
 from .profile import declare
 from .profile.formats import FORMATS
@@ -256,6 +257,9 @@ def _unknown_key_hint(parent: JsonPath, key: str, allowed: list[str]) -> str:
     refused = declare.info(record).unknown_keys if record is not None else {}
     if key in refused:
         return refused[key]
+    moved = migrations.moved_to((*parent, key))
+    if moved is not None:
+        return f"{moved[1]} moved it to {moved[0]}; `argoflow-gen migrate FILE` rewrites a file of an older format"
     close = get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"

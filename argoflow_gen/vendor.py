@@ -29,6 +29,7 @@ from .diff.remote import kustomization_file
 from .diff.remoteref import RefusedRemote, looks_remote, parse_remote
 from .diff.repos import Repositories
 from .errors import RenderError
+from .mirror import mirrored
 from .profile import Profile
 from .rendering import render
 from .state import LOCK_FILE, PRISTINE, format_lock, parse_lock, pristine_text, sha256
@@ -215,8 +216,9 @@ def vendored(files: Mapping[str, str], *, timeout: float = 300.0) -> dict[str, s
     return _restate({**files, **vendor_files(files, timeout=timeout)})
 
 
-def _restate(files: dict[str, str]) -> dict[str, str]:
-    """The pristine copy and the lock of a tree whose files changed after the render (as ``render`` makes them)."""
+def _restate(files: dict[str, str], seeds: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The pristine copy and the lock of a tree whose files (and seeds) changed after the render (as ``render``
+    makes them)."""
     if LOCK_FILE not in files:
         return dict(sorted(files.items()))
     lock = parse_lock(files[LOCK_FILE], LOCK_FILE)
@@ -225,15 +227,20 @@ def _restate(files: dict[str, str]) -> dict[str, str]:
         body[PRISTINE] = pristine_text(body)
     from dataclasses import replace
 
-    body[LOCK_FILE] = format_lock(replace(lock, files={path: sha256(text) for path, text in body.items()}))
+    seeded = lock.seeds if seeds is None else {path: sha256(text) for path, text in seeds.items()}
+    body[LOCK_FILE] = format_lock(replace(lock, files={path: sha256(text) for path, text in body.items()},
+                                          seeds=seeded))
     return dict(sorted(body.items()))
 
 
 
 def render_fork(profile: Profile, **options: Any) -> Tree:
-    """``rendering.render`` of a profile, vendored when the profile asks for it (``spec.repo.vendor``): what every
-    command that renders a fork for writing, checking or comparing uses."""
+    """``rendering.render`` of a profile, vendored when the profile asks for it (``spec.repo.vendor``) and then
+    mirrored (``spec.registry``): what every command that renders a fork for writing, checking or comparing uses."""
     tree = render(profile, **options)
     if not profile.spec.repo.vendor:
         return tree
-    return Tree(files=vendored(tree.files), seeds=tree.seeds, findings=tree.findings, warnings=tree.warnings)
+    files, seeds = {**tree.files, **vendor_files(tree.files)}, tree.seeds
+    if profile.spec.registry.enabled:
+        files, seeds = mirrored(files, profile.spec.registry), mirrored(seeds, profile.spec.registry)
+    return Tree(files=_restate(files, seeds), seeds=seeds, findings=tree.findings, warnings=tree.warnings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -180,6 +181,26 @@ class TextSnapshot(SingleFileSnapshotExtension):
 
     _write_mode = WriteMode.TEXT
     file_extension = "txt"
+
+
+@pytest.fixture
+def sealed_env(sealing_keys: tuple[Any, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder holding the controller certificate, with the git credentials in the environment."""
+    _key, certificate = sealing_keys
+    shutil.copy(certificate, tmp_path / "sealed-secrets.pem")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_USERNAME", "robot")
+    monkeypatch.setenv("GIT_PASSWORD", "ghp_s3cret-token-value")
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def offline_git(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git config that sends GitHub URLs to the offline upstream bundle (``kustomize-offline --gitconfig``)."""
+    config = tmp_path_factory.mktemp("git") / "offline.gitconfig"
+    config.write_text(subprocess.run([str(KUSTOMIZE_OFFLINE), "--gitconfig"], capture_output=True, text=True,
+                                     check=True).stdout)
+    return config
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ BASE = ["preset:minimal", "--set", "spec.repo.url=https://github.com/acme/kf.git
 
 #: A private fork whose credentials and random values are sealed: format with password= and certificate=.
 SEALED_PROFILE = """\
-apiVersion: argoflow-gen/v1alpha1
+apiVersion: argoflow-gen/v1beta1
 kind: Profile
 metadata: {{name: sealed}}
 extends: [preset:minimal]

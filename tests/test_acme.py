@@ -131,7 +131,7 @@ def test_dns01_keeps_port_80_redirecting_and_the_login_on_every_path(tmp_path: P
 def _dns_tree(tmp_path: Path, solver: str, block: str, certificate: Path | None, version: str) -> Any:
     sealing = f"  secrets: {{certificate: {certificate}}}\n" if certificate else ""
     (tmp_path / "dns.yaml").write_text(
-        "apiVersion: argoflow-gen/v1alpha1\nkind: Profile\nmetadata: {name: dns}\nextends: [preset:full]\n"
+        "apiVersion: argoflow-gen/v1beta1\nkind: Profile\nmetadata: {name: dns}\nextends: [preset:full]\n"
         f"spec:\n  repo: {{url: https://git.acme.internal/platform/kubeflow-gitops.git}}\n{sealing}"
         f"  kubeflow: {{version: '{version}'}}\n"
         "  ingress:\n    domain: kubeflow.acme.internal\n    tls:\n      mode: letsencrypt\n      letsencrypt:\n"

@@ -386,7 +386,7 @@ def _sso_accounts(tree: Tree) -> dict[str, dict[str, str]]:
 
 
 def test_rbac_maps_users_and_groups_to_accounts_with_rules() -> None:
-    tree = render_full("1.11.0", "spec.auth.oidc={issuer: 'https://login.example.org', clientId: kf, "
+    tree = render_full("1.11.0", "spec.identity.oidc={issuer: 'https://login.example.org', clientId: kf, "
                                  "clientSecret: {existingSecret: oidc}}",
                        "spec.argoWorkflows.sso.rbac={admin: {groups: [platform]}, readOnly: {users: "
                        "[ada@example.org], groups: ['ml \"team\"', '{{ not-jinja }}']}, others: read-only}")
@@ -560,7 +560,7 @@ def test_the_workflows_folder_is_seeded_once_and_never_rewritten(tmp_path: Path)
     ((ARGO_ON, "spec.argoWorkflows.path=/"), 'spec.argoWorkflows.path: "/" is not the path the UI and API are served'),
     ((ARGO_ON, "spec.argoWorkflows.host=kubeflow.example.com"), "spec.argoWorkflows.host: is spec.ingress.domain"),
     ((ARGO_ON, "spec.argoWorkflows.sso.rbac.readOnly.users=[eve@example.com]"),
-     "spec.argoWorkflows.sso.rbac.readOnly.users[0]: eve@example.com is not one of spec.auth.users"),
+     "spec.argoWorkflows.sso.rbac.readOnly.users[0]: eve@example.com is not one of spec.identity.users"),
     ((ARGO_ON, "spec.argoWorkflows.sso.rbac.admin.groups=[ops]"),
      "spec.argoWorkflows.sso.rbac.admin.groups: Dex's static users have no groups"),
     ((ARGO_ON, "spec.argoWorkflows.archive.database={type: mysql, host: db.example.com, database: argo, "

@@ -117,10 +117,10 @@ def test_profile_values_reach_the_built_manifests(tmp_path: Path, kustomize: Kus
         f"spec.notebooks.images={images}",
         "spec.notebooks.workspaceVolume={size: 20Gi, storageClass: fast-ssd}",
         "spec.notebooks.culling={enabled: true, idleMinutes: 90}",
-        f"spec.auth.users=[{{email: ada@example.org, username: ada, passwordHash: '{HASH}'}}]",
+        f"spec.identity.users=[{{email: ada@example.org, username: ada, passwordHash: '{HASH}'}}]",
         "spec.ingress.domain=ml.example.org",
         "spec.ingress.serviceType=LoadBalancer",
-        "spec.profiles=[{name: team-a, owner: ada@example.org, resourceQuota: {cpu: '8', memory: 32Gi}}]",
+        "spec.tenancy.profiles=[{name: team-a, owner: ada@example.org, resourceQuota: {cpu: '8', memory: 32Gi}}]",
     ])
     root = write(render(profile), tmp_path / "fork")
 

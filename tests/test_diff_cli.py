@@ -183,7 +183,7 @@ def test_usage_errors_exit_2(run: Run, args: tuple[str, ...], message: str) -> N
 
 def test_an_invalid_profile_exit_2_with_its_location(run: Run, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("apiVersion: argoflow-gen/v1alpha1\nkind: Profile\nmetadata: {name: x}\nextends: [preset:minimal]\n"
+    bad.write_text("apiVersion: argoflow-gen/v1beta1\nkind: Profile\nmetadata: {name: x}\nextends: [preset:minimal]\n"
                    "spec:\n  kubeflow:\n    version: '9.9.9'\n")
     result = run(*OLD, "--new", str(bad))
     assert result.exit_code == 2

@@ -12,7 +12,7 @@ from argoflow_gen import load_profile, render
 from .conftest import Kustomize, load_yaml_documents
 
 PROFILE = """\
-apiVersion: argoflow-gen/v1alpha1
+apiVersion: argoflow-gen/v1beta1
 kind: Profile
 metadata: {name: hatches}
 extends: [preset:minimal]

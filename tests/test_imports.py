@@ -24,7 +24,8 @@ LAYERS = (
     ("argoflow_gen.loader", "argoflow_gen.layers", "argoflow_gen.schema", "argoflow_gen.rules"),
     ("argoflow_gen.rendering",),
     ("argoflow_gen.api", "argoflow_gen.regenerate", "argoflow_gen.starter", "argoflow_gen.diff",
-     "argoflow_gen.upgrade", "argoflow_gen.verify", "argoflow_gen.fleet", "argoflow_gen.vendor"),
+     "argoflow_gen.upgrade", "argoflow_gen.verify", "argoflow_gen.fleet", "argoflow_gen.vendor",
+     "argoflow_gen.migrate"),
     ("argoflow_gen.cli", "argoflow_gen.__main__"),
 )
 
@@ -199,3 +200,13 @@ def test_owned_packages_and_layers_and_lengths_are_checked(tmp_path: Path) -> No
         "pkg.diff.command imports click", "pkg.merge imports ruamel"]
     assert upward_imports(found, (("pkg.diff",), ("pkg.cli",))) == ["pkg.diff.command imports pkg.cli.render"]
     assert long_modules(found) == ["pkg.merge: 402 lines"]
+
+
+def test_every_package_of_the_source_is_in_the_wheel() -> None:
+    """A sub-package missing from pyproject's list installs from the source tree but not from the wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / PACKAGE).rglob("__init__.py")
+             if "__pycache__" not in path.parts}
+    assert found - listed == set()

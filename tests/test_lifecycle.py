@@ -67,7 +67,7 @@ def test_without_a_managed_argo_cd_there_is_no_argocd_application() -> None:
 
 
 EXTRAS = """\
-apiVersion: argoflow-gen/v1alpha1
+apiVersion: argoflow-gen/v1beta1
 kind: Profile
 metadata: {name: extras}
 extends: [preset:minimal]

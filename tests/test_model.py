@@ -29,7 +29,7 @@ DATA = Path(__file__).resolve().parent / "data"
 EVERY_KEY = "profiles/valid/every-key.yaml"
 #: What one profile cannot hold at once, each set over preset:base.
 ALTERNATIVES = {
-    "oidc": ["spec.auth.oidc={issuer: 'https://login.acme.io', clientId: kubeflow, name: Acme, scopes: [groups],"
+    "oidc": ["spec.identity.oidc={issuer: 'https://login.acme.io', clientId: kubeflow, name: Acme, scopes: [groups],"
              " clientSecret: {sealed: {file: oidc-secret}}}", "spec.secrets.certificate=sealed-secrets.pem"],
     "clouddns": ["spec.ingress.tls.mode=letsencrypt",
                  "spec.ingress.tls.letsencrypt={email: ops@acme.io, solver: dns01-clouddns, cloudDNS: {project: "
@@ -65,7 +65,7 @@ ALTERNATIVES = {
     "scheduling": ["spec.scheduling={nodeSelector: {pool: all}, priorityClassName: low}"],
     "ci-git": ["spec.ci.generator={git: 'https://git.acme.io/tools/argoflow-gen.git', ref: v0.2.0}"],
     "ci-index": ["spec.ci.generator={index: 'https://pypi.acme.io/simple'}"],
-    "subjects": ["spec.auth.oidc={issuer: 'https://login.acme.io', clientId: kubeflow, clientSecret: "
+    "subjects": ["spec.identity.oidc={issuer: 'https://login.acme.io', clientId: kubeflow, clientSecret: "
                  "{existingSecret: oidc}}", "spec.kubeflow.components.argo-workflows.enabled=true",
                  "spec.argoWorkflows.sso.rbac.readOnly={groups: [ml-team]}"],
 }

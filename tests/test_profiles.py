@@ -109,8 +109,8 @@ def test_valid_corpus_values_reach_the_typed_profile(in_data: Path) -> None:
     notebooks = load_profile("profiles/valid/notebooks.yaml").spec.notebooks
     standalone = load_profile("profiles/valid/standalone.yaml")
 
-    assert s3.spec.auth.users == ()
-    assert s3.spec.auth.oidc is not None and s3.spec.auth.oidc.client_secret.existing_secret == "oidc-client"
+    assert s3.spec.identity.users == ()
+    assert s3.spec.identity.oidc is not None and s3.spec.identity.oidc.client_secret.existing_secret == "oidc-client"
     assert s3.spec.pipelines.s3 is not None
     assert (s3.spec.pipelines.s3.bucket, s3.spec.pipelines.s3.region, s3.spec.pipelines.s3.insecure) == (
         "acme-kubeflow-artifacts", "eu-west-1", False,
@@ -123,7 +123,7 @@ def test_valid_corpus_values_reach_the_typed_profile(in_data: Path) -> None:
     assert standalone.spec.ingress.tls.secret_name == "kubeflow-tls"
     assert standalone.spec.repo.credentials is not None
     assert standalone.spec.repo.credentials.existing_secret == "repo-credentials"
-    assert standalone.spec.auth.admin == "admin@example.com"
+    assert standalone.spec.identity.admin == "admin@example.com"
 
 
 # --------------------------------------------------------------------------------------------- schema
@@ -163,7 +163,7 @@ def test_explain_shows_where_each_value_of_three_layers_came_from(in_data: Path,
         # the preset under base.yaml (through its extends)
         "spec.kubeflow.components.ray.enabled": ("true", "preset:full:13:22"),
         "spec.kubeflow.components.model-registry.enabled": ("true", "preset:full:14:33"),
-        "spec.auth.users[0].passwordHashFrom.existingSecret": ("dex-static-passwords", f"{cluster}:19:44"),
+        "spec.identity.users[0].passwordHashFrom.existingSecret": ("dex-static-passwords", f"{cluster}:19:44"),
         # base.yaml, where nothing above overrides it
         "metadata.description": ('Kubeflow for ACME.', f"{base}:6:16"),
         "spec.repo.url": ("https://git.acme.internal/platform/kubeflow.git", f"{base}:11:10"),
@@ -177,8 +177,8 @@ def test_explain_shows_where_each_value_of_three_layers_came_from(in_data: Path,
         "spec.ingress.domain": ("kubeflow.prod.acme.example", f"{cluster}:11:13"),
         "spec.argocd.syncPolicy.selfHeal": ("false", f"{cluster}:9:17"),
         "spec.notebooks.images": ("[ghcr.io/acme/jupyter:v2]", f"{cluster}:14:7"),
-        "spec.auth.users[0].email": ("jane@acme.example", f"{cluster}:17:16"),
-        "spec.profiles[0].resourceQuota.memory": ("64Gi", f"{cluster}:23:42"),
+        "spec.identity.users[0].email": ("jane@acme.example", f"{cluster}:17:16"),
+        "spec.tenancy.profiles[0].resourceQuota.memory": ("64Gi", f"{cluster}:24:44"),
         # --set, the topmost layer: the first --set, at the column where its value starts
         "spec.notebooks.culling.idleMinutes": ("60", "--set:1:36"),
         # nobody wrote these
@@ -186,11 +186,11 @@ def test_explain_shows_where_each_value_of_three_layers_came_from(in_data: Path,
         "spec.repo.private": ("false", "default"),
         "spec.ingress.tls.mode": ("self-signed", "default"),
         "spec.kubeflow.version": ('"1.11.0"', "default"),
-        "spec.auth.admin": ("jane@acme.example", "default"),
+        "spec.identity.admin": ("jane@acme.example", "default"),
     }
     assert {path: rows.get(path) for path in expected} == expected
     # preset:base's user was replaced along with the list, not merged into it
-    assert not [path for path in rows if path.startswith("spec.auth.users[1]")]
+    assert not [path for path in rows if path.startswith("spec.identity.users[1]")]
     assert "admin@example.com" not in result.stdout
     assert result.stdout == text_snapshot
 
@@ -234,7 +234,7 @@ def test_merge_maps_deeply_lists_replace_later_wins(in_data: Path) -> None:
     assert profile.spec.ingress.service_type == "NodePort"  # maps merge key by key
     assert dataclasses.astuple(profile.spec.argocd.sync_policy) == (True, False, False)
     assert profile.spec.notebooks.images == ("ghcr.io/acme/upper:v1",)  # lists are replaced whole
-    assert [user.email for user in profile.spec.auth.users] == ["cid@example.com"]
+    assert [user.email for user in profile.spec.identity.users] == ["cid@example.com"]
 
 
 def test_merge_order_is_the_order_of_the_layers(in_data: Path) -> None:
@@ -244,7 +244,7 @@ def test_merge_order_is_the_order_of_the_layers(in_data: Path) -> None:
     assert profile.spec.ingress.domain == "lower.example.com"
     assert dataclasses.astuple(profile.spec.argocd.sync_policy) == (True, False, False)
     assert profile.spec.notebooks.images == ("ghcr.io/acme/lower-a:v1", "ghcr.io/acme/lower-b:v1")
-    assert [user.email for user in profile.spec.auth.users] == ["ann@example.com", "bob@example.com"]
+    assert [user.email for user in profile.spec.identity.users] == ["ann@example.com", "bob@example.com"]
 
 
 def test_extends_entries_merge_in_order_under_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -331,7 +331,7 @@ def test_the_typed_profile_is_immutable(in_data: Path) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         profile.spec.ingress.tls.mode = "none"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        profile.spec.auth.users[0].email = "other@example.com"  # type: ignore[misc]
+        profile.spec.identity.users[0].email = "other@example.com"  # type: ignore[misc]
     with pytest.raises(TypeError):
         profile.spec.kubeflow.components["ray"] = profile.spec.kubeflow.components["katib"]  # type: ignore[index]
     with pytest.raises(TypeError):
@@ -371,6 +371,8 @@ EXAMPLE_CONTEXT = {
     "spec.ingress.tls.letsencrypt.route53": [
         "spec.ingress.tls={mode: letsencrypt, letsencrypt: {email: admin@acme.io, solver: dns01-route53}}"],
     "spec.repo.private": ["spec.repo.credentials={existingSecret: repository}"],
+    "spec.registry.mirror": ["spec.repo.vendor=true"],
+    "spec.registry.mappings": ["spec.repo.vendor=true"],
 }
 
 

@@ -27,7 +27,7 @@ CORPUS = sorted(path.name for path in INVALID.glob("*.yaml"))
 
 #: The tests' fork, for cases whose layers leave preset:base's placeholder URL (refused on its own) in place.
 FORK = ("--set", "spec.repo.url=https://git.acme.internal/platform/kubeflow-gitops.git")
-HEADER = "apiVersion: argoflow-gen/v1alpha1\nkind: Profile\nmetadata:\n  name: broken\nextends:\n  - preset:base\n"
+HEADER = "apiVersion: argoflow-gen/v1beta1\nkind: Profile\nmetadata:\n  name: broken\nextends:\n  - preset:base\n"
 
 #: ``FILE:LINE:COL: message``; the message may start with a json path and end with a (hint).
 LOCATED = re.compile(r"(?P<file>\S+?):(?P<line>[1-9][0-9]*):(?P<column>[1-9][0-9]*): (?P<rest>\S.*)")
@@ -202,11 +202,11 @@ def test_many_errors_are_all_reported_most_relevant_first(monkeypatch: pytest.Mo
         "spec.ingress.serviceTyp",
         "spec.kubeflow.version",
         "spec.kubeflow.components.katlib",
-        "spec.auth.users[0].password",
+        "spec.identity.users[0].password",
         "spec.repo.url",
         "spec.ingress.domain",
         "spec.notebooks.cpu.default",
-        "spec.profiles[0].name",
+        "spec.tenancy.profiles[0].name",
     ]
 
 

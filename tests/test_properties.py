@@ -78,19 +78,19 @@ def profiles(draw: Any) -> dict[str, Any]:
         "ingress": {"domain": "kubeflow.example.org", "serviceType": draw(st.sampled_from(_enum("ingress",
                                                                                                "serviceType"))),
                     "tls": tls},
-        "auth": auth,
+        "identity": auth,
         "notebooks": {"images": images, "culling": {"enabled": draw(st.booleans()),
                                                     "idleMinutes": draw(st.integers(1, 10000))}},
-        "profiles": [{"name": f"team-{i}", "owner": users[i % len(users)]["email"],
-                      "resourceQuota": {"cpu": str(draw(st.integers(1, 64)))}}
-                     for i in range(draw(st.integers(0, 2)))],
+        "tenancy": {"profiles": [{"name": f"team-{i}", "owner": users[i % len(users)]["email"],
+                                  "resourceQuota": {"cpu": str(draw(st.integers(1, 64)))}}
+                                 for i in range(draw(st.integers(0, 2)))]},
     }
     if draw(st.booleans()):
         spec["repo"]["private"] = True
         spec["repo"]["credentials"] = {"existingSecret": "fork-credentials"}
     if draw(st.booleans()):
         spec["scheduling"] = {"nodeSelector": {"pool": "system"}}
-    return {"apiVersion": "argoflow-gen/v1alpha1", "kind": "Profile", "metadata": {"name": "drawn"}, "spec": spec}
+    return {"apiVersion": "argoflow-gen/v1beta1", "kind": "Profile", "metadata": {"name": "drawn"}, "spec": spec}
 
 
 def _check(document: dict[str, Any], validator: Any, folder: Path) -> None:
@@ -143,14 +143,14 @@ NO_SPACE = [s for s in AWKWARD if not any(c.isspace() for c in s)]
 
 def _free_text_profile(folder: Path, text: str, revision: str) -> Any:
     document = {
-        "apiVersion": "argoflow-gen/v1alpha1", "kind": "Profile",
+        "apiVersion": "argoflow-gen/v1beta1", "kind": "Profile",
         "metadata": {"name": "awkward", "description": text},
         "extends": ["preset:minimal"],
         "spec": {
             "repo": {"url": "https://github.com/acme/kf.git", "revision": revision},
-            "auth": {"users": [{"email": "ada@example.org", "username": text, "passwordHash": HASH}],
-                     "oidc": {"issuer": "https://login.example.org", "clientId": text, "name": text,
-                              "clientSecret": {"existingSecret": "oidc"}}},
+            "identity": {"users": [{"email": "ada@example.org", "username": text, "passwordHash": HASH}],
+                         "oidc": {"issuer": "https://login.example.org", "clientId": text, "name": text,
+                                  "clientSecret": {"existingSecret": "oidc"}}},
         },
     }
     (folder / "awkward.yaml").write_text(dump(document))

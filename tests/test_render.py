@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,17 +23,6 @@ from .conftest import FORK, load_yaml_documents
 PRESETS = [name for name in preset_names() if name != "base"] + ["base"]
 SEALED_VALUE = re.compile(r"^(\s+[A-Za-z0-9_.-]+): [A-Za-z0-9+/]{200,}={0,2}$", re.MULTILINE)
 DIGEST = re.compile(r"(random|literal|sha256|hmac-sha256:[0-9a-f]{16}):[0-9a-f]{16,64}")
-
-
-@pytest.fixture
-def sealed_env(sealing_keys: tuple[Any, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A working folder holding the controller certificate, with the git credentials in the environment."""
-    _key, certificate = sealing_keys
-    shutil.copy(certificate, tmp_path / "sealed-secrets.pem")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GIT_USERNAME", "robot")
-    monkeypatch.setenv("GIT_PASSWORD", "ghp_s3cret-token-value")
-    return tmp_path
 
 
 def render_preset(preset: str, version: str, *extra: str) -> Tree:

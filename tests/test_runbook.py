@@ -9,11 +9,9 @@ from __future__ import annotations
 import base64
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import bcrypt
 import pytest
@@ -40,16 +38,6 @@ def steps(readme: str) -> dict[str, str]:
     return found
 
 
-@pytest.fixture
-def sealed_cwd(sealing_keys: tuple[Any, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    _key, certificate = sealing_keys
-    shutil.copy(certificate, tmp_path / "sealed-secrets.pem")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GIT_USERNAME", "robot")
-    monkeypatch.setenv("GIT_PASSWORD", "token")
-    return tmp_path
-
-
 def _readme(preset: str, *overrides: str, version: str = VERSIONS[0]) -> str:
     return render(load_profile(f"preset:{preset}", overrides=[FORK, f"spec.kubeflow.version={version}",
                                                               *overrides]))["README.md"]
@@ -57,7 +45,7 @@ def _readme(preset: str, *overrides: str, version: str = VERSIONS[0]) -> str:
 
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("preset", preset_names())
-def test_every_preset_has_a_runbook_in_a_working_order(preset: str, version: str, sealed_cwd: Path) -> None:
+def test_every_preset_has_a_runbook_in_a_working_order(preset: str, version: str, sealed_env: Path) -> None:
     found = steps(_readme(preset, version=version))
     assert {"install-argocd", "wait-argocd", "deploy", "wait-deploy", "uninstall", "wait-uninstall",
             "uninstall-argocd"} <= set(found)
@@ -90,7 +78,7 @@ def _namespaces_made_before(found: dict[str, str], manage: bool) -> list[tuple[s
 @pytest.mark.parametrize("manage", [True, False])
 def test_pre_install_secrets_go_into_namespaces_that_exist(manage: bool, tmp_path: Path) -> None:
     (tmp_path / "cluster.yaml").write_text(f"""\
-apiVersion: argoflow-gen/v1alpha1
+apiVersion: argoflow-gen/v1beta1
 kind: Profile
 metadata: {{name: cluster}}
 extends: [preset:full]
@@ -102,7 +90,7 @@ spec:
     domain: kubeflow.acme.internal
     tls: {{mode: letsencrypt, letsencrypt: {{email: ops@acme.internal, solver: dns01-cloudflare,
            cloudflareApiToken: {{existingSecret: cloudflare}}}}}}
-  auth:
+  identity:
     users:
       - {{email: ada@acme.internal, username: ada, passwordHashFrom: {{existingSecret: dex-passwords, key: ada}}}}
       - {{email: bob@acme.internal, username: bob, passwordHashFrom: {{existingSecret: dex-passwords, key: bob}}}}
@@ -167,7 +155,7 @@ def test_without_a_managed_argo_cd_the_runbook_configures_yours(tmp_path: Path) 
     assert shown and load_yaml_documents(shown.group(1)) == [patch["data"]]
 
 
-def test_sealed_trees_install_the_controller_before_anything_sealed(sealed_cwd: Path) -> None:
+def test_sealed_trees_install_the_controller_before_anything_sealed(sealed_env: Path) -> None:
     found = steps(_readme("private-repo-sealed"))
     order = list(found)
     assert order.index("install-sealed-secrets") < order.index("install-repo-credentials") < order.index("deploy")

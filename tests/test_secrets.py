@@ -48,7 +48,7 @@ def test_hash_password_prompts_twice() -> None:
 
 
 PROFILE = """\
-apiVersion: argoflow-gen/v1alpha1
+apiVersion: argoflow-gen/v1beta1
 kind: Profile
 metadata: {name: private-lab}
 extends: [preset:full]
@@ -64,7 +64,7 @@ spec:
   secrets:
     certificate: cert.pem
     randomSecrets: sealed
-  auth:
+  identity:
     users:
       - {email: ada@example.org, username: ada, passwordHashFrom: {sealed: {file: ada.hash}}}
     oidc:

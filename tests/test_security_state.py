@@ -142,7 +142,8 @@ def test_update_never_writes_through_a_symlinked_folder(world: World) -> None:
     shutil.move(world.fork / "dex", world.outside / "dex-real")
     (world.fork / "dex").symlink_to("../outside/dex-real")
     before = world.sentinel()
-    users = "spec.auth.users=[{email: ada@acme.example, username: ada, passwordHashFrom: {existingSecret: x, key: a}}]"
+    users = ("spec.identity.users=[{email: ada@acme.example, username: ada, "
+             "passwordHashFrom: {existingSecret: x, key: a}}]")
     result = invoke("update", *BASE, "--set", users, "--repo", str(world.fork), "--allow-dirty")
     assert result.exit_code == 2, result.output
     assert "dex/dex-secrets.yaml in the fork is not a regular file" in result.stderr

@@ -128,9 +128,9 @@ def test_update_racing_a_render_leaves_a_tree_that_matches_its_lock(tmp_path: Pa
 
 
 def _users(email: str) -> list[str]:
-    return ["--set", f"spec.auth.users=[{{email: {email}, username: ada, "
+    return ["--set", f"spec.identity.users=[{{email: {email}, username: ada, "
                      "passwordHashFrom: {existingSecret: dex-static-passwords, key: ada}}]",
-            "--set", f"spec.auth.admin={email}"]
+            "--set", f"spec.identity.admin={email}"]
 
 
 def test_a_list_item_both_sides_changed_is_a_conflict(tmp_path: Path) -> None:

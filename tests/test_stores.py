@@ -98,3 +98,36 @@ def test_the_default_store_still_runs_in_the_cluster(version: str, tmp_path: Pat
     store = "seaweedfs" if version == "1.11.0" else "minio"
     names = {d["metadata"]["name"] for d in built if d["kind"] in ("Deployment", "PersistentVolumeClaim")}
     assert {store, f"{store}-pvc"} <= names
+
+
+@pytest.mark.kustomize
+def test_sealed_store_keys_are_in_every_profile_namespace_of_the_built_output(
+        sealed_env: Path, kustomize: Kustomize, sealing_keys: tuple[Any, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    private_key, _certificate = sealing_keys
+    tmp_path = sealed_env  # the working folder, with sealed-secrets.pem in it
+    monkeypatch.setenv("S3_ACCESS", "AKIAEXAMPLE")
+    monkeypatch.setenv("S3_SECRET", "s3cret-key")
+    store = ("spec.pipelines.artifactStore={s3: {endpoint: s3.acme.internal, bucket: ml-artifacts, region: eu-west-1, "
+             "credentials: {sealed: {accessKey: {env: S3_ACCESS}, secretKey: {env: S3_SECRET}}}}}")
+    users = ("spec.identity.users=[{email: ada@acme.internal, username: ada, passwordHashFrom: {existingSecret: p, "
+             "key: ada}}, {email: bob@acme.internal, username: bob, passwordHashFrom: {existingSecret: p, key: bob}}]")
+    teams = ("spec.tenancy.profiles=[{name: team-a, owner: ada@acme.internal}, "
+             "{name: team-b, owner: bob@acme.internal}]")
+    tree = render(load_profile("preset:full", overrides=[URL, "spec.secrets.certificate=sealed-secrets.pem", store,
+                                                          users, teams]))
+    tree.write(tmp_path / "fork")
+    built = kustomize.build_objects(tmp_path / "fork" / "user-namespace")
+    profiles = sorted(d["metadata"]["name"] for d in built if d["kind"] == "Profile")
+    sealed = {d["metadata"]["namespace"]: d for d in built
+              if d["kind"] == "SealedSecret" and d["metadata"]["name"] == "artifact-store-credentials"}
+    assert profiles == ["team-a", "team-b"] and sorted(sealed) == profiles
+    for namespace, secret in sealed.items():
+        values = {key: unseal(private_key, namespace, "artifact-store-credentials", base64.b64decode(value))
+                  for key, value in secret["spec"]["encryptedData"].items()}
+        assert values == {"accesskey": b"AKIAEXAMPLE", "secretkey": b"s3cret-key"}
+        assert secret["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "1"  # after the Profiles
+    workflows = kustomize.build_objects(tmp_path / "fork" / "pipelines")
+    (config,) = [d for d in workflows if d["kind"] == "ConfigMap" and d["metadata"]["name"] ==
+                 "workflow-controller-configmap"]
+    assert "name: artifact-store-credentials" in config["data"]["artifactRepository"]  # the name Argo looks for

@@ -22,19 +22,11 @@ from argoflow_gen.state import LOCK_FILE, parse_lock, sha256
 from argoflow_gen.tree import Tree
 from argoflow_gen.vendor import vendored
 
-from .conftest import FORK, KUSTOMIZE_OFFLINE, Kustomize, load_yaml_documents
+from .conftest import FORK, Kustomize, load_yaml_documents
 
 pytestmark = pytest.mark.kustomize
 
 PRESETS = ["base", "minimal", "full", "letsencrypt", "kind-local"]
-
-
-@pytest.fixture(scope="module")
-def offline_git(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    config = tmp_path_factory.mktemp("git") / "offline.gitconfig"
-    config.write_text(subprocess.run([str(KUSTOMIZE_OFFLINE), "--gitconfig"], capture_output=True, text=True,
-                                     check=True).stdout)
-    return config
 
 
 def _isolated(folder: Path, empty: Path, cache: Path) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from argoflow_gen.catalog import VERSIONS
+from argoflow_gen.catalog import VERSIONS, addons
 from argoflow_gen.diff.apps import applications
 from argoflow_gen.diff.build import Built
 from argoflow_gen.diff.model import NotBuilt
@@ -32,6 +32,8 @@ from .conftest import FORK, ROOT, SHARED, Kustomize, load_yaml_documents
 from .kubeserver import find_helm
 
 HELM_OFFLINE = SHARED / "upstream" / "helm-offline"
+#: The Kubernetes version Argo CD passes to `helm template` (the API-server tier runs 1.34).
+KUBE_VERSION = "1.34.0"
 KUSTOMIZE_OFFLINE = SHARED / "upstream" / "kustomize-offline"
 EXAMPLES = sorted(ROOT.glob("examples/*.yaml"))
 
@@ -50,6 +52,10 @@ class Scenario:
         return self.profiles == ("preset:private-repo-sealed",)
 
 
+#: Every platform add-on, with its defaults.
+ADDONS = "spec.addons={" + ", ".join(f"{aid}: {{}}" for aid in addons()) + "}"
+
+
 def _example_version(path: Path) -> str:
     return load_profile(str(path)).spec.kubeflow.version
 
@@ -59,6 +65,7 @@ def scenarios() -> list[Scenario]:
                       (f"spec.kubeflow.version={version}", FORK))
              for preset in sorted(preset_names()) for version in VERSIONS]
     found += [Scenario(f"example-{path.stem}", (str(path),), _example_version(path)) for path in EXAMPLES]
+    found.append(Scenario("addons", ("preset:minimal",), VERSIONS[0], (FORK, ADDONS)))
     return found
 
 
@@ -131,23 +138,36 @@ def rendered_and_built(label: str, certificate: Path, kustomize: Kustomize, fold
     return tree, Built(manifests=manifests, namespaces=namespaces, not_built=tuple(not_built))
 
 
-def helm_template(source: Mapping[str, Any], release: str, namespace: str, folder: Path) -> list[dict[str, Any]]:
-    """A Helm chart source built as Argo CD's repo-server does (``helm template --include-crds``), from the
-    offline chart bundle."""
+def _helm_offline_env(folder: Path) -> dict[str, str]:
+    """The environment helm-offline runs in: helm from the test tools, and a Python without site-packages (it
+    reads its chart index with PyYAML or ruamel.yaml when it can import them, and both refuse a line of that
+    index; its own line reader does not)."""
     helm = find_helm()
     assert helm is not None, "helm not found: run scripts/test-tools"
-    values = folder / f"{release}-values.json"
-    values.write_text(json.dumps((source.get("helm") or {}).get("valuesObject") or {}), encoding="utf-8")
-    # helm-offline reads its chart index with PyYAML or ruamel.yaml when it can import them, and both refuse a
-    # line of that index; its own line reader does not, so it runs on a Python without site-packages
     shim = folder / "bin"
     shim.mkdir(exist_ok=True)
     (shim / "python3").write_text(f"#!/bin/sh\nexec {sys.executable} -S \"$@\"\n", encoding="utf-8")
     (shim / "python3").chmod(0o755)
-    env = {**os.environ, "HELM": str(helm), "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+    return {**os.environ, "HELM": str(helm), "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+
+
+def chart_folder(source: Mapping[str, Any], folder: Path) -> Path:
+    """The bundled chart an Application's Helm source names."""
+    result = subprocess.run(
+        [str(HELM_OFFLINE), "--path", str(source["repoURL"]), str(source["chart"]), str(source["targetRevision"])],
+        capture_output=True, text=True, env=_helm_offline_env(folder), check=True)
+    return Path(result.stdout.strip())
+
+
+def helm_template(source: Mapping[str, Any], release: str, namespace: str, folder: Path) -> list[dict[str, Any]]:
+    """A Helm chart source built as Argo CD's repo-server does (``helm template --include-crds``), from the
+    offline chart bundle."""
+    values = folder / f"{release}-values.json"
+    values.write_text(json.dumps((source.get("helm") or {}).get("valuesObject") or {}), encoding="utf-8")
+    env = _helm_offline_env(folder)
     result = subprocess.run(
         [str(HELM_OFFLINE), str(source["repoURL"]), str(source["chart"]), str(source["targetRevision"]), release,
-         "--namespace", namespace, "--include-crds", "-f", str(values)],
+         "--namespace", namespace, "--include-crds", "--kube-version", KUBE_VERSION, "-f", str(values)],
         capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         raise AssertionError(f"helm template of {source['chart']} failed:\n{result.stderr[-3000:]}")

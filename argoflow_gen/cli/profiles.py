@@ -27,6 +27,8 @@ def validate(profiles: Sequence[str], overrides: Sequence[str], quiet: bool, ver
     profile = load_profile(*profiles, overrides=overrides)
     if quiet:
         return
+    for notice in profile.notices:
+        click.echo(f"warning: {notice}", err=True)
     enabled = len(profile.spec.kubeflow.enabled)
     click.echo(f"{profiles[-1]}: valid profile {profile.metadata.name} "
                f"(Kubeflow {profile.spec.kubeflow.version}, {enabled} components)")
@@ -64,6 +66,9 @@ def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None, 
         raise click.UsageError(f"no value at or under {key!r}")
     if quiet:
         return
+    for layer in resolution.merged.layers:
+        if layer.notice:
+            click.echo(f"warning: {layer.notice}", err=True)
     if verbose:
         for index, layer in enumerate(resolution.merged.layers, start=1):
             click.echo(f"# layer {index}: {layer.label}")
@@ -150,3 +155,40 @@ def init(file: Path, preset: str, force: bool, quiet: bool, verbose: bool) -> No
             click.echo(f"wrote {path}")
     if not quiet:
         click.echo(f"wrote {file}; edit it, then run: argoflow-gen validate {file}")
+
+
+@cli.command()
+@click.argument("profiles", nargs=-1, required=True, metavar="PROFILE...")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when a file is in an older format.")
+@verbosity
+def migrate(profiles: Sequence[str], check: bool, quiet: bool, verbose: bool) -> None:
+    """Rewrite profile files of an older format (apiVersion) in the newest, in place, keeping their comments.
+
+    Every file the PROFILEs extend is migrated on its own; presets are left alone (they ship in every format).
+    -v prints each change as a unified diff.
+
+    \b
+    Example:
+      argoflow-gen migrate my-cluster.yaml
+      argoflow-gen migrate --check my-cluster.yaml
+    """
+    from ..migrate import plan, write
+    from ..migrations import LATEST
+
+    files = plan(profiles)
+    older = [migrated for migrated in files if migrated.changed]
+    if not check:
+        write(older)
+    if not quiet:
+        for migrated in files:
+            if not migrated.changed:
+                click.echo(f"{migrated.file}: {LATEST} already")
+                continue
+            moves = ", ".join(f"{'.'.join(map(str, m.source))} -> {'.'.join(map(str, m.target))}"
+                              for m in migrated.moves) or "no key moves"
+            verb = "would migrate" if check else "migrated"
+            click.echo(f"{migrated.file}: {verb} {migrated.version} -> {LATEST} ({moves})")
+            if verbose:
+                click.echo(migrated.diff(), nl=False)
+    if check and older:
+        raise SystemExit(1)

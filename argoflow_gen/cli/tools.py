@@ -97,7 +97,7 @@ def upgrade_plan(profiles: Sequence[str], overrides: Sequence[str], target: str,
 @click.option("--cost", default=12, show_default=True, type=int, help="The bcrypt cost (work factor), 4 to 31.")
 @verbosity
 def hash_password(from_stdin: bool, cost: int, quiet: bool, verbose: bool) -> None:
-    """Print the bcrypt hash ($2y$) of a password, for spec.auth.users[].passwordHash.
+    """Print the bcrypt hash ($2y$) of a password, for spec.identity.users[].passwordHash.
 
     Without --stdin it asks twice, without echo. -v names the cost on stderr; -q adds nothing to the hash.
 

@@ -8,7 +8,18 @@ reads (``convert``), the README's reference (``reference``) and the starter prof
 
 from __future__ import annotations
 
-from .access import OIDC, TLS, Auth, AzureDNS, AzureServicePrincipal, CloudDNS, Ingress, LetsEncrypt, Route53, User
+from .access import (
+    OIDC,
+    TLS,
+    AzureDNS,
+    AzureServicePrincipal,
+    CloudDNS,
+    Identity,
+    Ingress,
+    LetsEncrypt,
+    Route53,
+    User,
+)
 from .common import (
     AccessKeys,
     ArgoSubjects,
@@ -32,6 +43,7 @@ from .workloads import (
     Notebooks,
     Pipelines,
     S3Store,
+    Tenancy,
     UserProfile,
 )
 
@@ -45,13 +57,13 @@ __all__ = [
     "ArgoRBAC",
     "ArgoSubjects",
     "ArgoWorkflows",
-    "Auth",
     "AzureDNS",
     "AzureServicePrincipal",
     "CloudDNS",
     "Component",
     "DatabaseLogin",
     "ExtraApplication",
+    "Identity",
     "Ingress",
     "KeyPair",
     "Kubeflow",
@@ -73,6 +85,7 @@ __all__ = [
     "SecretValue",
     "Secrets",
     "Spec",
+    "Tenancy",
     "User",
     "UserProfile",
     "frozen",

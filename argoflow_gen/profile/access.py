@@ -16,6 +16,7 @@ from .common import (
     SecretRef,
     Uuid,
 )
+from .connectors import Connector
 from .declare import prop, record, scalar
 
 #: Where each ``server`` shorthand of Let's Encrypt points.
@@ -183,8 +184,18 @@ class OIDC:
 
 
 @record()
-class Auth:
+class Identity:
     users: tuple[User, ...] = prop("static Dex users", default=())
-    oidc: OIDC | None = prop("an external OpenID Connect provider, connected through Dex", default=None)
+    oidc: OIDC | None = prop("an external OpenID Connect provider, connected through Dex (Dex connector id oidc)",
+                             default=None)
+    connectors: tuple[Connector, ...] = prop(
+        "identity providers Dex connects (besides oidc): each an id, a button label, and one of oidc, github, "
+        "gitlab, google, microsoft, ldap or saml", default=(),
+        example="[{id: github, name: GitHub, github: {clientID: Iv1.0123456789abcdef, clientSecret: "
+                "{existingSecret: dex-github}, orgs: [{name: acme, teams: [ml-platform]}]}}]")
     admin: Email | None = prop("the Kubeflow cluster admin (KFAM); defaults to the first user", default=None)
+    session_lifetime: str | None = prop(
+        "how long a login lasts, such as 8h or 90m: Dex's ID tokens and oauth2-proxy's cookie expire together "
+        "(24h when left out, as upstream)", default=None, pattern="^([1-9][0-9]*h)?([1-9][0-9]*m)?$", min_length=2,
+        example="8h")
 

@@ -100,6 +100,18 @@ def is_host_port(value: str) -> bool:
     return is_hostname(host)
 
 
+def is_pem_certificates(value: str) -> bool:
+    """PEM text of one or more X.509 certificates, and no private key."""
+    if "PRIVATE KEY" in value:
+        return False
+    from cryptography import x509
+
+    try:
+        return bool(x509.load_pem_x509_certificates(value.encode("utf-8")))
+    except ValueError:
+        return False
+
+
 def _positive_number(value: Any) -> bool:
     try:
         return float(value) > 0
@@ -141,4 +153,6 @@ FORMATS: dict[str, Format] = {
     "limit-factor": Format(lambda v: v == "none" or (not isinstance(v, bool) and _positive_number(v)),
                            "is not a limit factor", "a positive number such as 1.2, or none"),
     "host-port": Format(is_host_port, "is not host[:port]", "for example s3.eu-west-1.amazonaws.com or minio:9000"),
+    "pem-certificates": Format(is_pem_certificates, "is not PEM certificates",
+                               "the CA's -----BEGIN CERTIFICATE----- blocks, and no private key"),
 }

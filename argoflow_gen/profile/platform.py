@@ -126,6 +126,30 @@ class Kubeflow:
         return bool(component and component.enabled)
 
 
+_REGISTRY_PATH = (r"(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)+|localhost)(?::[0-9]+)?"
+                  r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*")
+RegistryPath = Annotated[str, scalar(
+    "registryPath", type="string", pattern=f"^{_REGISTRY_PATH}$",
+    description="a registry host, with an optional port and path, such as registry.corp.example:5000/kubeflow")]
+
+
+@record()
+class Registry:
+    mirror: RegistryPath | None = prop(
+        "where every image is pulled from instead of its own registry: REGISTRY/REPOSITORY:TAG becomes "
+        "MIRROR/REGISTRY/REPOSITORY:TAG (Docker Hub's short names made explicit: docker.io/library/NAME); needs "
+        "spec.repo.vendor", default=None, example="registry.corp.example/kubeflow")
+    mappings: Mapping[str, RegistryPath] = prop(
+        "per registry, or registry and path prefix, where its images are pulled from instead (the longest "
+        "prefix wins, and wins over mirror): ghcr.io/kubeflow/x becomes registry.corp.example/ghcr/kubeflow/x",
+        default_factory=lambda: MappingProxyType({}), property_names={"pattern": f"^{_REGISTRY_PATH}$"},
+        example="{ghcr.io: registry.corp.example/ghcr, docker.io: registry.corp.example/hub}")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.mirror or self.mappings)
+
+
 @record()
 class Secrets:
     certificate: LocalPath | None = prop(

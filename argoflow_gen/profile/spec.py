@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from .access import Auth, Ingress
+from .access import Identity, Ingress
+from .addons import ADDONS, Addon
 from .common import DnsLabel, NonEmpty, Scheduling
 from .declare import prop, record
-from .platform import CI, ArgoCD, ExtraApplication, Kubeflow, Repo, Secrets
-from .workloads import ArgoWorkflows, Monitoring, Notebooks, Pipelines, UserProfile
+from .platform import CI, ArgoCD, ExtraApplication, Kubeflow, Registry, Repo, Secrets
+from .workloads import ArgoWorkflows, Monitoring, Notebooks, Pipelines, Tenancy
 
-API_VERSION = "argoflow-gen/v1alpha1"
+API_VERSION = "argoflow-gen/v1beta1"
 KIND = "Profile"
 
 
@@ -28,7 +29,7 @@ class Spec:
     argocd: ArgoCD = prop("Argo CD", default_factory=ArgoCD)
     kubeflow: Kubeflow = prop("Kubeflow", completed=True)
     ingress: Ingress = prop("how users reach Kubeflow", default_factory=Ingress)
-    auth: Auth = prop("who can log in", default_factory=Auth)
+    identity: Identity = prop("who can log in", default_factory=Identity)
     notebooks: Notebooks = prop(
         "the Jupyter web app's spawner options; anything left out keeps the release's upstream default",
         completed=True)
@@ -37,12 +38,13 @@ class Spec:
         "Argo Workflows (component argo-workflows): where the UI is served, who may use it, the archive, metrics "
         "and the workflows/ folder", default_factory=ArgoWorkflows)
     monitoring: Monitoring = prop("metrics", default_factory=Monitoring)
-    profiles: tuple[UserProfile, ...] = prop(
-        "Kubeflow user namespaces (Profiles)", default=(),
-        example='[{name: team-a, owner: admin@example.com, resourceQuota: {cpu: "16", memory: 64Gi}}]')
+    tenancy: Tenancy = prop("who works where: Kubeflow user namespaces (Profiles)", default_factory=Tenancy)
     secrets: Secrets = prop("how secrets reach the cluster", default_factory=Secrets)
+    registry: Registry = prop("where images are pulled from: a mirror of every registry, or one per registry "
+                              "(air-gapped installs, with spec.repo.vendor)", default_factory=Registry)
     scheduling: Scheduling = prop("scheduling for every component; a component's own scheduling wins",
                                   default_factory=Scheduling)
+    addons: Mapping[str, Addon] = ADDONS
     extra_applications: tuple[ExtraApplication, ...] = prop("your own components", default=())
     ci: CI = prop("the fork's CI workflows (.github/workflows/, written when spec.repo.path is '.')",
                   default_factory=CI)
@@ -53,7 +55,7 @@ class Profile:
     """A validated deployment description, shaped like the profile file (``profile.spec.ingress.domain`` is
     ``spec.ingress.domain``). Build it with ``argoflow_gen.load_profile``."""
 
-    api_version: Literal["argoflow-gen/v1alpha1"] = prop(f"always {API_VERSION}", required=True)
+    api_version: Literal["argoflow-gen/v1beta1"] = prop(f"always {API_VERSION}", required=True)
     kind: Literal["Profile"] = prop(f"always {KIND}", required=True)
     metadata: Metadata = prop("the profile's name and description", required=True)
     extends: tuple[NonEmpty, ...] = prop(  # empty in a loaded profile: its layers are merged
@@ -61,3 +63,4 @@ class Profile:
     spec: Spec = prop("what to deploy", required=True)
     digest: str  # sha256 of the resolved profile, as recorded in the lock file
     resolved: Mapping[str, Any]  # the resolved profile data (frozen), as recorded for regeneration
+    notices: tuple[str, ...] = ()  # what to tell the user of its layers (a file in an older format)

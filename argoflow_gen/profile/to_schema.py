@@ -14,7 +14,7 @@ from .declare import Field, Keyed, Shape, fields, info, shape
 from .spec import Profile
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_ID = "https://argoflow-gen.dev/schemas/profile/v1alpha1.json"
+SCHEMA_ID = "https://argoflow-gen.dev/schemas/profile/v1beta1.json"
 TITLE = "argoflow-gen Profile"
 
 _PYTHON_TYPES = {str: "string", bool: "boolean", int: "integer", float: "number"}

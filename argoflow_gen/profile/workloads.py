@@ -118,7 +118,7 @@ class Pipelines:
 class ArgoRBAC:
     admin: ArgoSubjects = prop(
         "who manages workflows, templates and cron workflows in every namespace; defaults to the Kubeflow admin "
-        "(spec.auth.admin)", default_factory=ArgoSubjects)
+        "(spec.identity.admin)", default_factory=ArgoSubjects)
     read_only: ArgoSubjects = prop("who can see workflows, templates, cron workflows and logs in every namespace",
                                    default_factory=ArgoSubjects)
     others: str = prop("what everyone else who can log in gets", default="none", enum=("none", "read-only"))
@@ -212,3 +212,10 @@ class UserProfile:
     owner: Email = prop("the owner's login e-mail", required=True)
     resource_quota: Annotated[Mapping[str, Quantity], ResourceQuota] = prop(
         "hard limits of the namespace", default_factory=lambda: MappingProxyType({}))
+
+
+@record()
+class Tenancy:
+    profiles: tuple[UserProfile, ...] = prop(
+        "Kubeflow user namespaces (Profiles)", default=(),
+        example='[{name: team-a, owner: admin@example.com, resourceQuota: {cpu: "16", memory: 64Gi}}]')

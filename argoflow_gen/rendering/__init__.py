@@ -33,6 +33,7 @@ from . import (  # noqa: F401 - they register customizers
     userprofiles,
     workflowcontroller,
 )
+from .addons import addon_apps
 from .applications import argocd_app, component_apps, write_applications
 from .components import build_folders, write_folders
 from .context import Context
@@ -55,6 +56,7 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
     build_folders(ctx)
     ingress.warn_example_names(ctx)
     component_apps(ctx)
+    addon_apps(ctx)
     folder = argocd.build(ctx)
     if profile.spec.argocd.manage:
         argocd_app(ctx, folder)
@@ -80,7 +82,8 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
     )
     ctx.files[LOCK_FILE] = format_lock(lock)
     return Tree(files=dict(sorted(ctx.files.items())), seeds=dict(sorted(ctx.seeds.items())),
-                findings=tuple(dict.fromkeys(ctx.findings)), warnings=tuple(dict.fromkeys(ctx.warnings)))
+                findings=tuple(dict.fromkeys(ctx.findings)),
+                warnings=tuple(dict.fromkeys([*profile.notices, *ctx.warnings])))
 
 
 __all__ = ["Target", "render"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..mirror import Mirror
 from ..profile import Profile
 from ..templating import render_template
 from .context import Context
@@ -45,6 +46,11 @@ def component_apps(ctx: Context) -> None:
         ignore = [dict(rule) for name in spec.ignore for rule in ctx.release.ignore_sets[name]]
         if spec.helm is not None:
             values = dict(spec.helm.values)
+            if profile.spec.registry.enabled:  # the chart's images, from the mirror
+                mirror = Mirror(profile.spec.registry)
+                for key, image in spec.helm.images.items():
+                    registry, _, repository = mirror.name(image).partition("/")
+                    values[key] = {**values.get(key, {}), "registry": registry, "repository": repository}
             source: dict[str, Any] = {
                 "repoURL": spec.helm.repo_url,
                 "chart": spec.helm.chart,

@@ -245,7 +245,8 @@ def _workflows(ctx: Context) -> None:
     ctx.seeds[f"{WORKFLOWS_DIR}/kustomization.yaml"] = render_template(
         "workflows/kustomization.yaml.j2", namespace=namespace, app=WORKFLOWS_APP)
     ctx.seeds[f"{WORKFLOWS_DIR}/xgboost-training.yaml"] = render_template(
-        "workflows/xgboost-training.yaml.j2", service_account=account)
+        "workflows/xgboost-training.yaml.j2", service_account=account,
+        offline=profile.spec.repo.vendor or profile.spec.registry.enabled)
     ctx.seeds[f"{WORKFLOWS_DIR}/xgboost-nightly.yaml"] = render_template("workflows/xgboost-nightly.yaml.j2")
     wave = int(ctx.release.argo_server["workflowsWave"])
     ctx.apps.append(App(

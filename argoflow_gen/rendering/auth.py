@@ -1,4 +1,4 @@
-"""Dex and oauth2-proxy: static users, an external OIDC provider, the shared client secret, secure cookies."""
+"""Dex and oauth2-proxy: static users, connectors to identity providers, the shared client secret, secure cookies."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..profile import Profile
 from ..yamlemit import dump
 from .components import customizes
 from .context import Context, ExpectedSecret
+from .dexconnectors import dex_connectors
 from .model import Folder
 from .randomsecrets import provide
 from .randomspec import RandomSecret, Value, register
@@ -19,7 +20,6 @@ DexClient = TypeVar("DexClient", bound=Callable[[Profile], dict[str, Any]])
 CLIENT_ID = "kubeflow-oidc-authservice"
 DEX_ISSUER = "http://dex.auth.svc.cluster.local:5556/dex"
 DEX_NAMESPACE = "auth"
-CONNECTOR_SECRET_ENV = "OIDC_CONNECTOR_CLIENT_SECRET"
 
 DEX_CLIENT = register("dex", RandomSecret(
     namespace=DEX_NAMESPACE, name="dex-oidc-client", upstream_name="dex-oidc-client",
@@ -58,8 +58,8 @@ def hash_env(index: int) -> str:
     return f"DEX_USER_{index}_HASH"
 
 
-def dex_config(ctx: Context) -> dict[str, Any]:
-    auth = ctx.profile.spec.auth
+def dex_config(ctx: Context, connectors: list[dict[str, Any]]) -> dict[str, Any]:
+    auth = ctx.profile.spec.identity
     config: dict[str, Any] = {
         "issuer": DEX_ISSUER,
         "storage": {"type": "kubernetes", "config": {"inCluster": True}},
@@ -86,40 +86,27 @@ def dex_config(ctx: Context) -> dict[str, Any]:
     }]
     config["staticClients"] += [client(ctx.profile) for component_id, client in DEX_CLIENTS
                                 if ctx.profile.spec.kubeflow.on(component_id)]
-    if auth.oidc:
-        scheme = "https" if ctx.tls else "http"
-        host = ctx.profile.spec.ingress.domain or "localhost"
-        config["connectors"] = [{
-            "type": "oidc",
-            "id": "oidc",
-            "name": auth.oidc.name,
-            "config": {
-                "issuer": auth.oidc.issuer,
-                "clientID": auth.oidc.client_id,
-                "clientSecret": f"${CONNECTOR_SECRET_ENV}",
-                "redirectURI": f"{scheme}://{host}/dex/callback",
-                "scopes": ["openid", "profile", "email", *[s for s in auth.oidc.scopes
-                                                          if s not in ("openid", "profile", "email")]],
-                "getUserInfo": True,
-                "insecureEnableGroups": True,
-            },
-        }]
+    if connectors:
+        config["connectors"] = connectors
+    if auth.session_lifetime:
+        config["expiry"] = {"idTokens": auth.session_lifetime}
     return config
 
 
 @customizes("dex")
 def dex(ctx: Context, folder: Folder) -> None:
     profile = ctx.profile
+    connectors, connector_secrets = dex_connectors(ctx)
     folder.add_patch({
         "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dex", "namespace": DEX_NAMESPACE},
-        "data": {"config.yaml": dump(dex_config(ctx))},
+        "data": {"config.yaml": dump(dex_config(ctx, connectors))},
     })
     # upstream's dex-passwords Secret carries the published default hash: it leaves the build
     folder.add_patch({"$patch": "delete", "apiVersion": "v1", "kind": "Secret",
                       "metadata": {"name": "dex-passwords", "namespace": DEX_NAMESPACE}})
     env: list[dict[str, Any]] = []
     sealed_hashes: dict[str, Any] = {}
-    for index, user in enumerate(profile.spec.auth.users):
+    for index, user in enumerate(profile.spec.identity.users):
         ref = user.password_hash_from
         if ref is None:
             continue
@@ -136,27 +123,35 @@ def dex(ctx: Context, folder: Folder) -> None:
                 purpose=f"the bcrypt hash of {user.email}'s password (argoflow-gen hash-password)",
                 hashes=((key, user.email),),
             ))
-    oidc = profile.spec.auth.oidc
-    if oidc:
-        ref = oidc.client_secret
+    volumes: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for secret in connector_secrets:
+        ref = secret.ref
         if ref.sealed is not None:
-            sealed_hashes[CONNECTOR_SECRET_ENV] = ref.sealed
-            secret_name, key = "dex-static-passwords-sealed", CONNECTOR_SECRET_ENV
+            sealed_hashes[secret.env] = ref.sealed
+            secret_name, key = "dex-static-passwords-sealed", secret.env
         else:
-            secret_name, key = ref.existing_secret or "", ref.key or "client-secret"
-            ctx.expected_secrets.append(ExpectedSecret(
-                namespace=DEX_NAMESPACE, name=secret_name, keys=(key,),
-                purpose=f"the client secret of the OIDC client {oidc.client_id} at {oidc.issuer}",
-            ))
-        env.append({"name": CONNECTOR_SECRET_ENV, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}})
+            secret_name, key = ref.existing_secret or "", ref.key or secret.default_key
+            ctx.expected_secrets.append(ExpectedSecret(namespace=DEX_NAMESPACE, name=secret_name, keys=(key,),
+                                                       purpose=secret.purpose))
+        if secret.file is None:
+            env.append({"name": secret.env, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}})
+            continue
+        volume = f"connector-{secret.connector_id}"
+        volumes.append(({"name": volume, "secret": {"secretName": secret_name,
+                                                    "items": [{"key": key, "path": secret.file}]}},
+                        {"name": volume, "mountPath": secret.folder, "readOnly": True}))
     # the Deployment loads dex-passwords with envFrom; it no longer exists, so drop that reference
     folder.add_patch([{"op": "test", "path": "/spec/template/spec/containers/0/envFrom/1/secretRef/name",
                        "value": "dex-passwords"},
                       {"op": "remove", "path": "/spec/template/spec/containers/0/envFrom/1"}],
                      {"group": "apps", "version": "v1", "kind": "Deployment", "name": "dex"})
-    if env:
+    if env or volumes:
         folder.add_patch([{"op": "add", "path": "/spec/template/spec/containers/0/env/-", "value": item}
-                          for item in env],
+                          for item in env]
+                         + [{"op": "add", "path": "/spec/template/spec/volumes/-", "value": volume}
+                            for volume, _mount in volumes]
+                         + [{"op": "add", "path": "/spec/template/spec/containers/0/volumeMounts/-", "value": mount}
+                            for _volume, mount in volumes],
                          {"group": "apps", "version": "v1", "kind": "Deployment", "name": "dex"})
     if sealed_hashes:
         from .sealed import seal_values
@@ -175,4 +170,10 @@ def oauth2_proxy(ctx: Context, folder: Folder) -> None:
         folder.add_patch([{"op": "replace", "path": "/spec/jwtRules/0/issuer", "value": component.eks_issuer}],
                          {"group": "security.istio.io", "version": "v1beta1", "kind": "RequestAuthentication",
                           "name": "m2m-token-issuer", "namespace": "istio-system"})
+    lifetime = ctx.profile.spec.identity.session_lifetime
+    if lifetime:  # the cookie lasts as long as Dex's ID token in it: Istio refuses the token once it expires
+        folder.add_patch([{"op": "test", "path": "/spec/template/spec/containers/0/name", "value": "oauth2-proxy"},
+                          {"op": "add", "path": "/spec/template/spec/containers/0/args/-",
+                           "value": f"--cookie-expire={lifetime}"}],
+                         {"group": "apps", "version": "v1", "kind": "Deployment", "name": "oauth2-proxy"})
     provide(ctx, folder, "oauth2-proxy-secrets", "oauth2-proxy", [PROXY_SECRET], own_namespace="oauth2-proxy")

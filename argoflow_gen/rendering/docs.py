@@ -19,7 +19,7 @@ COMMENT_WORKFLOW = ".github/workflows/argoflow-gen-comment.yaml"
 
 
 def _users(ctx: Context) -> list[dict[str, Any]]:
-    auth = ctx.profile.spec.auth
+    auth = ctx.profile.spec.identity
     users = []
     for user in auth.users:
         ref = user.password_hash_from
@@ -55,10 +55,10 @@ def _access(ctx: Context) -> dict[str, Any]:
         "kserve": profile.spec.kubeflow.on("kserve"),
         "pipelines": profile.spec.kubeflow.on("pipelines"),
         "users": _users(ctx),
-        "oidc": profile.spec.auth.oidc,
-        "admin": profile.spec.auth.admin,
-        "profiles": bool(profile.spec.profiles),
-        "profile_list": ", ".join(f"`{p.name}` (owned by {p.owner})" for p in profile.spec.profiles),
+        "oidc": profile.spec.identity.oidc,
+        "admin": profile.spec.identity.admin,
+        "profiles": bool(profile.spec.tenancy.profiles),
+        "profile_list": ", ".join(f"`{p.name}` (owned by {p.owner})" for p in profile.spec.tenancy.profiles),
     }
 
 

@@ -78,6 +78,22 @@ def read_value(value: SecretValue) -> bytes:
     return data
 
 
+def read_local(path: Path, limit: int, what: str, hint: str = "") -> bytes:
+    """The bytes of a local regular file of at most ``limit`` bytes that the profile names (``what`` it is, for
+    messages); anything else is a SecretError."""
+    try:
+        data = read_bounded(path, limit, what=what)
+    except NotRegular:
+        raise SecretError(f"{what} is not a regular file") from None
+    except StateError as error:
+        raise SecretError(error.message) from None
+    except OSError as exc:
+        raise SecretError(f"cannot read {what}: {exc.strerror}", hint=hint) from None
+    if data is None:
+        raise SecretError(f"cannot read {what}: No such file or directory", hint=hint)
+    return data
+
+
 def _public_key(ctx: Context, certificate: LocalFile | None) -> Any:
     from ..sealing import load_certificate
 
@@ -87,18 +103,8 @@ def _public_key(ctx: Context, certificate: LocalFile | None) -> Any:
     cached = ctx.certificates.get(str(path))
     if cached is not None:
         return cached
-    try:
-        pem = read_bounded(Path(path), _MAX_CERTIFICATE_BYTES, what=f"the sealed-secrets certificate {path}")
-    except NotRegular:
-        raise SecretError(f"the sealed-secrets certificate {path} is not a regular file") from None
-    except StateError as error:
-        raise SecretError(error.message) from None
-    except OSError as exc:
-        raise SecretError(f"cannot read the sealed-secrets certificate {path}: {exc.strerror}",
-                          hint="save it with: kubeseal --fetch-cert > sealed-secrets.pem") from None
-    if pem is None:
-        raise SecretError(f"cannot read the sealed-secrets certificate {path}: No such file or directory",
-                          hint="save it with: kubeseal --fetch-cert > sealed-secrets.pem")
+    pem = read_local(Path(path), _MAX_CERTIFICATE_BYTES, f"the sealed-secrets certificate {path}",
+                     hint="save it with: kubeseal --fetch-cert > sealed-secrets.pem")
     key = load_certificate(pem, str(path))
     from cryptography.hazmat.primitives import serialization
 

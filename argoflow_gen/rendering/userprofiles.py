@@ -21,9 +21,10 @@ def profile_name_for(email: str) -> str:
 
 def default_profiles(ctx: Context) -> tuple[UserProfile, ...]:
     profile = ctx.profile
-    if profile.spec.profiles:
-        return profile.spec.profiles
-    owner = profile.spec.auth.admin or (profile.spec.auth.users[0].email if profile.spec.auth.users else None)
+    if profile.spec.tenancy.profiles:
+        return profile.spec.tenancy.profiles
+    identity = profile.spec.identity
+    owner = identity.admin or (identity.users[0].email if identity.users else None)
     if owner is None:
         return ()
     from types import MappingProxyType
@@ -71,12 +72,33 @@ def user_namespaces(ctx: Context, folder: Folder) -> None:
     folder.add_patch(operations, target)
     if rest:
         folder.add_manifests("profiles.yaml", [_profile_object(p) for p in rest],
-                             "Kubeflow user namespaces from the profile's spec.profiles.")
+                             "Kubeflow user namespaces from the profile's spec.tenancy.profiles.")
+    _store_keys(ctx, folder, profiles)
+
+
+def _store_keys(ctx: Context, folder: Folder, profiles: tuple[UserProfile, ...]) -> None:
+    """With an external artifact store whose keys are sealed: the keys sealed again for each profile namespace
+    (a SealedSecret is bound to its namespace), where Argo and the pipeline runs that run there read them. They
+    sync after the Profiles, whose controller makes the namespaces."""
+    from .argoworkflows import STORE_SECRET
+    from .sealed import sealed_manifest
+
+    store = ctx.profile.spec.pipelines.s3
+    pair = store.credentials.pair() if store is not None else None
+    if pair is None or pair.sealed is None:
+        return
+    values = dict(zip(pair.keys, pair.sealed, strict=True))
+    for profile in profiles:
+        file = f"sealed-{STORE_SECRET}-{profile.name}.yaml"
+        manifest = sealed_manifest(ctx, f"{folder.id}/{file}", profile.name, STORE_SECRET, values)
+        manifest["metadata"].setdefault("annotations", {})["argocd.argoproj.io/sync-wave"] = "1"
+        folder.add_manifests(file, [manifest], f"The artifact store's keys for the workflows and runs of namespace "
+                                               f"{profile.name}, sealed with the cluster's sealed-secrets certificate.")
 
 
 @customizes("profiles")
 def kfam_admin(ctx: Context, folder: Folder) -> None:
-    admin = ctx.profile.spec.auth.admin
+    admin = ctx.profile.spec.identity.admin
     if admin:
         folder.generators.append({"name": "profiles-config", "namespace": "kubeflow", "behavior": "merge",
                                   "literals": [f"ADMIN={admin}"]})

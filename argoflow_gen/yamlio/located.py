@@ -1,24 +1,15 @@
-"""The one module that imports ruamel.yaml: every YAML the generator reads goes through it.
-
-- ``load``: a profile layer, with ruamel.yaml's round-trip loader, because it keeps the line and column of
-  every key and value; the result is plain Python data plus a position map, every failure a located error.
-- ``load_all_plain``: megabytes of built manifests, fast (ruamel's C parser), without positions.
-- ``load_strings``: a state file the generator wrote, read as untrusted input (strings only, bounded).
-- ``load_all_commented`` / ``dump_commented``: a user's file edited in place, its comments and quotes kept.
-
-Writing YAML the generator makes is ``yamlemit``'s (an emitter of our own).
-"""
+"""A profile layer read with ruamel.yaml's round-trip loader, because it keeps the line and column of every key and
+value: plain Python data plus a position map, every failure a located error."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Issue, ProfileError
-from .yamlemit import double_quoted
+from ..errors import Issue, ProfileError
+from ..yamlemit import double_quoted
 
 #: Limits on what a YAML document may be. They are stated in the README.
 MAX_NODES = 100_000
@@ -237,138 +228,3 @@ class _Converter:
 
 class InvalidYaml(ValueError):
     """A text that is not YAML (ruamel.yaml's message)."""
-
-
-def load_all_plain(text: str) -> list[Any]:
-    """Every document of a YAML stream as plain data, fast (ruamel's C parser), without positions.
-
-    For reading megabytes of built manifests; profiles go through ``load``. Timestamps stay strings.
-    Raises ``InvalidYaml`` on invalid YAML.
-    """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import SafeConstructor
-
-    class _Constructor(SafeConstructor):
-        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-            return self.construct_scalar(node)
-
-        def construct_yaml_binary(self, node: Any) -> Any:
-            return self.construct_scalar(node)
-
-    from ruamel.yaml.error import YAMLError
-
-    _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
-    _Constructor.add_constructor("tag:yaml.org,2002:binary", _Constructor.construct_yaml_binary)
-    for pure in (False, True):  # the C parser (ruamel.yaml.clib) first; the YAML 1.2 one where it is stricter
-        reader = YAML(typ="safe", pure=pure)
-        reader.Constructor = _Constructor
-        try:
-            return [document for document in reader.load_all(text) if document is not None]
-        except YAMLError as exc:
-            if pure:
-                raise InvalidYaml(str(exc)) from None
-    raise AssertionError("unreachable")
-
-
-def _roundtrip() -> Any:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=2, offset=0)
-    return yaml
-
-
-def load_all_commented(text: str) -> list[Any]:
-    """Every non-empty document of a user's file as ruamel's round-trip objects: dicts and lists that keep
-    their comments and quotes, to edit in place and write back with ``dump_commented``. Raises ``InvalidYaml``."""
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        return [document for document in _roundtrip().load_all(text) if document is not None]
-    except YAMLError as exc:
-        raise InvalidYaml(str(exc)) from None
-
-
-def dump_commented(documents: list[Any]) -> str:
-    """Documents from ``load_all_commented`` (edited) as text, with their comments, quotes and a 2-space indent;
-    one document is written without a ``---``."""
-    stream = io.StringIO()
-    if len(documents) == 1:
-        _roundtrip().dump(documents[0], stream)
-    else:
-        _roundtrip().dump_all(documents, stream)
-    return stream.getvalue()
-
-
-
-def load_strings(text: str, file: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Any:
-    """One YAML document of a data file argoflow-gen wrote (a lock), read as untrusted input: mappings, lists
-    and strings only (every scalar is returned as the text it holds), no anchors, aliases or tags, no
-    duplicate keys, at most ``max_nodes`` values and ``max_depth`` levels. Fast: ruamel's C parser, events
-    only. Raises ``ValueError`` with a short reason."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.events import (
-        AliasEvent,
-        DocumentStartEvent,
-        MappingEndEvent,
-        MappingStartEvent,
-        ScalarEvent,
-        SequenceEndEvent,
-        SequenceStartEvent,
-        StreamEndEvent,
-    )
-
-    stack: list[Any] = []
-    keys: list[str | None] = []
-    result: Any = None
-    documents = nodes = 0
-    try:
-        for event in YAML(typ="safe", pure=False).parse(text):
-            if isinstance(event, DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise ValueError("more than one YAML document")
-                continue
-            if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
-                raise ValueError("YAML anchors and aliases are not allowed")
-            tag = getattr(event, "tag", None)
-            if tag not in (None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                raise ValueError(f"YAML tag {tag} is not allowed")
-            if isinstance(event, MappingStartEvent | SequenceStartEvent | ScalarEvent):
-                nodes += 1
-                if nodes > max_nodes:
-                    raise ValueError(f"more than {max_nodes} values")
-                if isinstance(event, ScalarEvent):
-                    value: Any = event.value
-                else:
-                    if len(stack) >= max_depth:
-                        raise ValueError(f"nesting deeper than {max_depth} levels")
-                    value = {} if isinstance(event, MappingStartEvent) else []
-                if stack and isinstance(stack[-1], dict):
-                    if keys[-1] is None:
-                        if not isinstance(event, ScalarEvent):
-                            raise ValueError("a mapping key is not a string")
-                        if value in stack[-1]:
-                            raise ValueError(f"duplicate key {value!r}")
-                        keys[-1] = value
-                        continue
-                    stack[-1][keys[-1]] = value
-                    keys[-1] = None
-                elif stack:
-                    stack[-1].append(value)
-                else:
-                    result = value
-                if not isinstance(event, ScalarEvent):
-                    stack.append(value)
-                    keys.append(None)
-            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
-                stack.pop()
-                keys.pop()
-            elif isinstance(event, StreamEndEvent):
-                break
-    except YAMLError as exc:
-        raise ValueError(f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    return result

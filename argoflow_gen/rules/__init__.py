@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from . import catalog
-from .profile.formats import SCP_URL, git_url_problem
-from .schema import Problem
-from .yamlio import JsonPath
+from .. import catalog
+from ..profile.formats import SCP_URL, git_url_problem
+from ..schema import Problem
+from ..yamlio import JsonPath
+from .common import problem as _p
+from .identity import _auth, external_login
+from .workloads import _argo_workflows, _monitoring, _notebooks, _pipelines
 
-RANK = 2
 #: The block of settings each DNS-01 solver of ``spec.ingress.tls.letsencrypt`` reads.
 DNS01_BLOCKS = {"dns01-cloudflare": "cloudflareApiToken", "dns01-route53": "route53", "dns01-clouddns": "cloudDNS",
                 "dns01-azuredns": "azureDNS"}
@@ -19,14 +21,10 @@ EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 EXAMPLE_TLDS = ("example", "invalid")
 
 
-def _p(path: JsonPath, message: str, hint: str = "") -> Problem:
-    return Problem(path, message, hint, rank=RANK)
-
-
 def check(spec: Mapping[str, Any], written: Mapping[str, Any]) -> list[Problem]:
     """Every cross-field problem of the effective ``spec``; ``written`` is the spec as the layers wrote it."""
     problems: list[Problem] = []
-    for rule in (_components, _repo, _ingress, _auth, _notebooks, _pipelines, _profiles, _secrets,
+    for rule in (_components, _repo, _registry, _ingress, _auth, _notebooks, _pipelines, _profiles, _secrets,
                  _extra_applications, _argo_workflows, _monitoring):
         problems.extend(rule(spec, written))
     return problems
@@ -135,6 +133,13 @@ def _repo(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Probl
                  "name the sealed-secrets certificate here or in spec.secrets.certificate")
 
 
+def _registry(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    registry = spec.get("registry", {})
+    if (registry.get("mirror") or registry.get("mappings")) and not spec["repo"]["vendor"]:
+        yield _p(("spec", "registry"), "a mirror rewrites the manifests the fork holds, and without vendoring Argo CD "
+                 "fetches upstream's at sync time", "set spec.repo.vendor: true")
+
+
 def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
     ingress = spec.get("ingress", {})
     tls = ingress.get("tls", {})
@@ -170,75 +175,22 @@ def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pr
         yield _p(("spec", "ingress", "extraHosts"), "repeats spec.ingress.domain")
 
 
-def _auth(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    auth = spec.get("auth", {})
-    users = auth.get("users", [])
-    base: JsonPath = ("spec", "auth")
-    if not users and "oidc" not in auth:
-        yield _p(base if "auth" in written else ("spec",), "no user can log in",
-                 "add spec.auth.users (with passwordHash from `argoflow-gen hash-password`) or spec.auth.oidc")
-    seen_email: dict[str, int] = {}
-    seen_name: dict[str, int] = {}
-    for index, user in enumerate(users):
-        path: JsonPath = (*base, "users", index)
-        has_hash = "passwordHash" in user
-        has_from = "passwordHashFrom" in user
-        if has_hash == has_from:
-            yield _p(path if not has_hash else (*path, "passwordHashFrom"),
-                     "set exactly one of passwordHash, passwordHashFrom",
-                     "make a hash with `argoflow-gen hash-password`")
-        email = user.get("email", "").lower()
-        if email == "user@example.com":
-            yield _p((*path, "email"), "user@example.com is upstream's published default user",
-                     "use a real address")
-        if email in seen_email:
-            yield _p((*path, "email"), f"repeats the e-mail of spec.auth.users[{seen_email[email]}]")
-        seen_email.setdefault(email, index)
-        name = user.get("username")
-        if name in seen_name:
-            yield _p((*path, "username"), f"repeats the username of spec.auth.users[{seen_name[name]}]")
-        seen_name.setdefault(name, index)
-    admin = auth.get("admin")
-    if admin and "oidc" not in auth and admin.lower() not in seen_email:
-        yield _p((*base, "admin"), f"{admin} is not one of spec.auth.users",
-                 "the admin must be able to log in")
-
-
-def _notebooks(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    notebooks = spec["notebooks"]
-    base: JsonPath = ("spec", "notebooks")
-    if notebooks["defaultImage"] not in notebooks["images"]:
-        target = "defaultImage" if "defaultImage" in written.get("notebooks", {}) else "images"
-        yield _p((*base, target), f"defaultImage {notebooks['defaultImage']} is not one of images",
-                 "list it in spec.notebooks.images, or choose one of them")
-    keys = [vendor["limitsKey"] for vendor in notebooks["gpus"]["vendors"]]
-    if notebooks["gpus"]["default"] and notebooks["gpus"]["default"] not in keys:
-        yield _p((*base, "gpus", "default"), f"{notebooks['gpus']['default']!r} is not a listed vendor's limitsKey",
-                 f"choose one of: {', '.join(keys)}, or ''")
-    if len(set(keys)) != len(keys):
-        yield _p((*base, "gpus", "vendors"), "two vendors have the same limitsKey")
-
-
-def _pipelines(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    return iter(())
-
-
 def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
     seen: dict[str, int] = {}
-    users = {user["email"].lower() for user in spec.get("auth", {}).get("users", [])}
-    external = "oidc" in spec.get("auth", {})
+    users = {user["email"].lower() for user in spec.get("identity", {}).get("users", [])}
+    external = external_login(spec.get("identity", {}))
     reserved = {"kubeflow", "kubeflow-system", "istio-system", "auth", "oauth2-proxy", "cert-manager",
                 "knative-serving", "knative-eventing", "kube-system", "default", spec["argocd"]["namespace"]}
-    for index, profile in enumerate(spec.get("profiles", [])):
-        path: JsonPath = ("spec", "profiles", index)
+    for index, profile in enumerate(spec.get("tenancy", {}).get("profiles", [])):
+        path: JsonPath = ("spec", "tenancy", "profiles", index)
         name = profile["name"]
         if name in seen:
-            yield _p((*path, "name"), f"repeats the name of spec.profiles[{seen[name]}]")
+            yield _p((*path, "name"), f"repeats the name of spec.tenancy.profiles[{seen[name]}]")
         seen.setdefault(name, index)
         if name in reserved or name.startswith("kube-"):
             yield _p((*path, "name"), f"{name!r} is a system namespace", "choose another profile name")
         if not external and profile["owner"].lower() not in users:
-            yield _p((*path, "owner"), f"{profile['owner']} is not one of spec.auth.users",
+            yield _p((*path, "owner"), f"{profile['owner']} is not one of spec.identity.users",
                      "the owner must be able to log in")
 
 
@@ -246,7 +198,7 @@ def _secret_refs(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Mapping
     """Every secret reference in the spec, found by shape: a mapping with existingSecret or sealed."""
     if isinstance(value, Mapping):
         named = path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom",
-                                      "serviceAccountKey")
+                                      "serviceAccountKey", "bindPW")
         if named and path[:2] != ("spec", "repo"):
             yield path, value
             return
@@ -298,94 +250,3 @@ def _extra_applications(spec: Mapping[str, Any], written: Mapping[str, Any]) -> 
             yield _p((*path, "name"), f"repeats the name of spec.extraApplications[{seen[app['name']]}]")
         seen.setdefault(app["name"], index)
 
-
-ARGO: JsonPath = ("spec", "argoWorkflows")
-
-
-def _argo_workflows(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    components = spec["kubeflow"]["components"]
-    enabled = bool(components.get("argo-workflows", {}).get("enabled"))
-    if not enabled:
-        changed = _changed_from_default(written.get("argoWorkflows", {}), _argo_defaults(), ARGO)
-        if changed:
-            yield _p(changed, "is only used when the argo-workflows component is enabled",
-                     "set spec.kubeflow.components.argo-workflows.enabled: true")
-        return
-    if not components.get("pipelines", {}).get("enabled"):
-        yield _p(("spec", "kubeflow", "components", "argo-workflows", "enabled"),
-                 "argo-workflows needs the pipelines component",
-                 "Kubeflow Pipelines installs the workflow-controller and the Argo CRDs the server works with")
-    if not components.get("dex", {}).get("enabled"):
-        yield _p(("spec", "kubeflow", "components", "argo-workflows", "enabled"),
-                 "argo-workflows needs the dex component", "its single sign-on goes through the in-cluster Dex")
-    argo = spec.get("argoWorkflows", {})
-    release = catalog.release(spec["kubeflow"]["version"])
-    path = argo.get("path", "/argo/")
-    host = argo.get("host")
-    ingress = spec.get("ingress", {})
-    taken = [prefix for prefix in release.gateway_prefixes if path.startswith(prefix) or prefix.startswith(path)]
-    if taken:
-        yield _p((*ARGO, "path"), f"{path} overlaps Kubeflow's route {taken[0]} on the gateway",
-                 "choose another path, such as /argo/")
-    if host and host == ingress.get("domain"):
-        yield _p((*ARGO, "host"), "is spec.ingress.domain",
-                 "leave host out to serve Argo Workflows under the domain at spec.argoWorkflows.path")
-    users = {user["email"].lower() for user in spec.get("auth", {}).get("users", [])}
-    rbac = argo.get("sso", {}).get("rbac", {})
-    if "oidc" not in spec.get("auth", {}):
-        for role in ("admin", "readOnly"):
-            for index, email in enumerate(rbac.get(role, {}).get("users", [])):
-                if email.lower() not in users:
-                    yield _p((*ARGO, "sso", "rbac", role, "users", index), f"{email} is not one of spec.auth.users",
-                             "only those who can log in get Argo Workflows roles")
-            if rbac.get(role, {}).get("groups"):
-                yield _p((*ARGO, "sso", "rbac", role, "groups"), "Dex's static users have no groups",
-                         "groups come from an external provider (spec.auth.oidc); name users instead")
-    archive = argo.get("archive", {})
-    if "database" in archive and not archive.get("enabled"):
-        yield _p((*ARGO, "archive", "database"), "a database is given but the archive is not enabled",
-                 "set spec.argoWorkflows.archive.enabled: true, or remove the database")
-    gitops = argo.get("gitops", {})
-    mode = spec.get("pipelines", {}).get("mode")
-    namespaced = mode in release.argo_server["namespacedModes"]
-    if gitops.get("enabled", True):
-        namespace = gitops.get("namespace")
-        if namespaced and namespace not in (None, "kubeflow"):
-            yield _p((*ARGO, "gitops", "namespace"),
-                     f"pipelines mode {mode} runs a workflow-controller that only watches namespace kubeflow",
-                     "leave namespace out, or set it to kubeflow")
-        if not namespace and not namespaced and not spec.get("profiles") and not spec.get("auth", {}).get("admin"):
-            yield _p((*ARGO, "gitops"), "no Kubeflow profile to hold the workflows/ folder's objects",
-                     "set spec.argoWorkflows.gitops.namespace, or spec.profiles")
-        for index, app in enumerate(spec.get("extraApplications", [])):
-            if app.get("name") == "workflows":
-                yield _p(("spec", "extraApplications", index, "name"),
-                         "'workflows' is the name of the Application that syncs the workflows/ folder",
-                         "rename it, or set spec.argoWorkflows.gitops.enabled: false")
-
-
-def _argo_defaults() -> Mapping[str, Any]:
-    from .schema import with_defaults
-
-    filled, _paths = with_defaults({"spec": {}})
-    defaults: Mapping[str, Any] = filled["spec"]["argoWorkflows"]
-    return defaults
-
-
-def _changed_from_default(value: Any, default: Any, path: JsonPath) -> JsonPath | None:
-    """The first place where written settings say more than the schema's defaults (None if nowhere)."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            found = _changed_from_default(item, default.get(key) if isinstance(default, Mapping) else None,
-                                          (*path, key))
-            if found:
-                return found
-        return None
-    return None if value == default else path
-
-
-def _monitoring(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    monitoring = spec.get("monitoring", {})
-    if monitoring.get("serviceMonitorLabels") and monitoring.get("prometheus") != "serviceMonitor":
-        yield _p(("spec", "monitoring", "serviceMonitorLabels"),
-                 f"only used with prometheus: serviceMonitor, not {monitoring.get('prometheus')}")

@@ -1,0 +1,67 @@
+"""The platform add-ons (``spec.addons``): one Argo CD Application each, with a Helm chart source at the
+version the catalog pins, in its own namespace, with the values argoflow-gen sets, the profile's options and the
+profile's own values merged in that order."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from .. import catalog
+from ..profile.convert import thaw
+from .applications import sync_policy
+from .context import Context, ExpectedSecret
+from .model import App
+
+
+def merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's rule for values: mappings merge key by key, anything else in ``over`` replaces."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _at(path: str, value: Any) -> dict[str, Any]:
+    """``a.b.c`` and a value as nested values: ``{a: {b: {c: value}}}``."""
+    result: Any = value
+    for key in reversed(path.split(".")):
+        result = {key: result}
+    return dict(result)
+
+
+def values(spec: catalog.AddonSpec, options: Mapping[str, str], own: Mapping[str, Any]) -> dict[str, Any]:
+    """An add-on's Helm values: the catalog's, then each option at its values path, then the profile's own."""
+    result = dict(spec.helm.values)
+    for name, value in sorted(options.items()):
+        option = spec.options[name]
+        result = merged(merged(result, option.also), _at(option.values, value))
+    return merged(result, own)
+
+
+def addon_apps(ctx: Context) -> None:
+    """An Application per add-on the profile turns on, and the Secrets each needs documented in the README."""
+    for addon in ctx.profile.spec.addons.values():
+        if not addon.on:
+            continue
+        spec = catalog.addons()[addon.id]
+        source = {
+            "repoURL": spec.helm.repo_url,
+            "chart": spec.helm.chart,
+            "targetRevision": spec.helm.target_revision,
+            "helm": {"releaseName": addon.id,
+                     "valuesObject": values(spec, addon.options, thaw(addon.values))},
+        }
+        wave = spec.wave if addon.sync_wave is None else addon.sync_wave
+        ctx.apps.append(App(
+            name=addon.id, namespace=spec.namespace, wave=wave, source=source,
+            sync_policy=sync_policy(ctx.profile, server_side=spec.server_side_apply, create_namespace=True),
+            annotations={"argocd.argoproj.io/sync-wave": str(wave)},
+        ))
+        for secret in spec.secrets:
+            ctx.expected_secrets.append(ExpectedSecret(namespace=spec.namespace, name=secret["name"],
+                                                       keys=tuple(secret["keys"]), purpose=secret["purpose"]))
