@@ -21,6 +21,7 @@ from .conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "fleet"
 IMAGE = "ghcr.io/acme/notebooks/jupyter-scipy:2026.11"
+API = (EXAMPLE / "clusters" / "prod.yaml").read_text().splitlines()[0]  # the profile format the example is in
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -109,8 +110,7 @@ def test_a_promotion_that_would_leave_an_invalid_profile_puts_the_files_back(fle
 def test_bad_requests_get_located_errors(fleet_file: Path, snapshot: Any) -> None:
     unknown = CliRunner().invoke(cli, ["fleet", "promote", str(fleet_file), "dev", "staging"])
     assert unknown.exit_code == 2
-    _edit(fleet_file.parent / "clusters" / "prod.yaml", "apiVersion: argoflow-gen/v1alpha1",
-          "apiVersion: argoflow-gen/v1beta1")
+    _edit(fleet_file.parent / "clusters" / "prod.yaml", API, "apiVersion: argoflow-gen/v0")
     formats = _promote(fleet_file)
     assert formats.exit_code == 2
     itself = CliRunner().invoke(cli, ["fleet", "promote", str(fleet_file), "dev", "dev"])
@@ -134,7 +134,7 @@ def test_promote_never_writes_through_a_symlinked_folder(fleet_file: Path, tmp_p
 def test_a_value_is_removed_from_every_layer_of_the_target_that_sets_it(fleet_file: Path) -> None:
     folder = fleet_file.parent
     (folder / "clusters" / "prod-pins.yaml").write_text(
-        "apiVersion: argoflow-gen/v1alpha1\nkind: Profile\nmetadata: {name: prod-pins}\n"
+        f"{API}\nkind: Profile\nmetadata: {{name: prod-pins}}\n"
         "spec:\n  kubeflow:\n    version: \"1.10.2\"   # the platform's pin\n"
         "  notebooks: {culling: {enabled: false}}\n")
     _edit(fleet_file, "layers: [clusters/prod.yaml]", "layers: [clusters/prod-pins.yaml, clusters/prod.yaml]")

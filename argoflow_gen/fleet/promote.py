@@ -136,7 +136,8 @@ def _same_layering(source: Sequence[_Layer], target: Sequence[_Layer]) -> None:
             raise ProfileError([Issue(f"the source's layers have {key} {mine or 'none'}, these {theirs or 'none'}: "
                                       "copying their values would not give what the source runs",
                                       file=layer.file, line=position[0], column=position[1], path=key,
-                                      hint="migrate both to one format first" if key == "apiVersion"
+                                      hint="migrate both to the newest format first: argoflow-gen migrate FILE..."
+                                      if key == "apiVersion"
                                       else "give both the same extends, or move what they extend into spec.base")])
 
 
