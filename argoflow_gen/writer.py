@@ -39,6 +39,7 @@ from .state import (
 from .state.gate import exists_no_follow
 
 LOCK_WAIT_SECONDS = 120.0
+PENDING = f"{JOURNAL}.tmp"  # the journal being written, before the commit point renames it into place
 
 
 def write_file(path: Path, text: str) -> None:
@@ -123,12 +124,20 @@ def recover(directory: Path) -> str | None:
                 (directory / target).unlink()
             _prune_empty(directory, target)
         _remove_staging(directory)
+        _remove_pending(directory)
         (directory / JOURNAL).unlink()
         return "rolled forward"
-    if exists_no_follow(staging):
+    if exists_no_follow(staging) or exists_no_follow(directory / PENDING):  # killed before the commit point
         _remove_staging(directory)
+        _remove_pending(directory)
         return "rolled back"
     return None
+
+
+def _remove_pending(directory: Path) -> None:
+    """Remove a journal that was being written when a write stopped (never followed: a symlink is removed)."""
+    with contextlib.suppress(FileNotFoundError):
+        (directory / PENDING).unlink()
 
 
 def _remove_staging(directory: Path) -> None:
@@ -303,7 +312,7 @@ def commit(directory: Path, writes: Mapping[str, str], deletes: Iterable[str]) -
     staging = directory / STAGING
     _remove_staging(directory)
     moves: list[tuple[str, str]] = []
-    pending = directory / f"{JOURNAL}.tmp"
+    pending = directory / PENDING
     try:
         staging.mkdir(parents=True)
         for index, (relative, text) in enumerate(writes.items()):
