@@ -9,7 +9,9 @@ The library, stage by stage (each name is importable from ``argoflow_gen``):
   (``build_trees`` builds each Application with kustomize); ``format_text``, ``format_markdown``, ``format_json``
 - regenerate: ``update(profiles, overrides, dir, dry_run=)`` -> ``UpdateResult``; ``status(dir)`` -> ``Status``
 - fleets: ``load_fleet(file)`` -> ``Fleet``; ``render_fleet(fleet)`` -> ``Tree``; ``render_fleet_to(file, dir)``;
-  ``fleet_diff(file, dir)`` -> which clusters a change touches
+  ``fleet_diff(file, dir)`` -> which clusters a change touches; ``fleet_update(file, dir)`` -> ``UpdateResult``;
+  ``fleet_promote(file, src, dst)`` brings one cluster's layers to what another runs;
+  ``fleet_explain(file, key, cluster=)`` says where each value comes from
 - errors: every error derives from ``ArgoflowError`` and knows its exit code
 
 Names are imported on first use, so that ``argoflow-gen --version`` starts fast.
@@ -36,7 +38,7 @@ from .errors import (
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .api import Rendered, fleet_diff, render_fleet_to, render_to
+    from .api import Rendered, fleet_diff, fleet_explain, fleet_promote, fleet_update, render_fleet_to, render_to
     from .diff import (
         Diff,
         Pair,
@@ -88,6 +90,9 @@ _LAZY = {
     "render_fleet": "fleet",
     "render_fleet_to": "api",
     "fleet_diff": "api",
+    "fleet_update": "api",
+    "fleet_promote": "api",
+    "fleet_explain": "api",
 }
 
 
@@ -136,6 +141,9 @@ __all__ = [
     "diff_resources",
     "diff_trees",
     "fleet_diff",
+    "fleet_explain",
+    "fleet_promote",
+    "fleet_update",
     "format_json",
     "format_markdown",
     "format_text",

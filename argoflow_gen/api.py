@@ -10,8 +10,8 @@ from typing import Any
 from .errors import OutputError
 from .images import Image, list_images
 from .loader import load_profile
-from .planner import Plan, read_generated
-from .state import JOURNAL, pending_write
+from .planner import Plan, read_generated, refuse_pending
+from .state import pending_write
 from .vendor import render_fork
 from .writer import refusal, transaction
 
@@ -23,14 +23,6 @@ class Rendered:
     plan: Plan
     findings: tuple[str, ...] = ()  # security findings (a sealed value replaced by hand): --check fails on them
     warnings: tuple[str, ...] = ()
-
-
-def refuse_pending(directory: Path) -> None:
-    """A read-only command never replays an interrupted write: it says one is pending instead."""
-    if pending_write(directory):
-        raise OutputError(f"{directory} has an interrupted write waiting to be finished ({JOURNAL})",
-                          hint="run the render again without --check or --dry-run to finish it; "
-                               "read-only commands never replay it")
 
 
 def render_to(profiles: Iterable[str | Path], overrides: Iterable[str], output: str | Path, *,
@@ -125,3 +117,30 @@ def fleet_status(fleet_file: str | Path, repo: str | Path) -> tuple[Any, Any]:
                           hint=f"render it first: argoflow-gen fleet render {fleet_file} -o {repo}")
     as_is = {path: text for path in rendered if (text := current_text(repo, path)) is not None}
     return compare_fleet(fleet, as_is, rendered), fleet_diff(fleet_file, repo)
+
+
+def fleet_update(fleet_file: str | Path, repo: str | Path, *, dry_run: bool = False, allow_dirty: bool = False,
+                 restore: Iterable[str] = ()) -> Any:
+    """Re-render a fleet into its folder ``repo``, three-way merging the generated files edited by hand (an
+    ``UpdateResult``, as ``argoflow_gen.regenerate.update`` gives for one fork); ``dry_run`` writes nothing."""
+    from .fleet.update import update_fleet
+
+    return update_fleet(fleet_file, repo, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore)
+
+
+def fleet_promote(fleet_file: str | Path, source: str, target: str, *, check: bool = False) -> Any:
+    """Bring cluster ``target``'s own profile layers to what cluster ``source`` runs (a ``Promotion``): every value
+    under spec but the fleet's ``spec.perCluster`` keys, edited in place keeping comments; ``check`` writes
+    nothing. See ``argoflow_gen.fleet.promote``."""
+    from .fleet.promote import promote
+
+    return promote(fleet_file, source, target, check=check)
+
+
+def fleet_explain(fleet_file: str | Path, key: str | None = None, *, cluster: str | None = None) \
+        -> list[tuple[str, Any, str]]:
+    """(dotted path, value, origin) of every effective value of a fleet file, or with ``cluster`` of that cluster's
+    profile (its base, its layers, what the fleet decides), optionally at or under ``key``."""
+    from .fleet.explain import explain_fleet
+
+    return explain_fleet(fleet_file, key, cluster=cluster)

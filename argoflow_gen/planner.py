@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import OutputError
 from .state import (
     JOURNAL,
     LOCK_FILE,
@@ -16,6 +17,7 @@ from .state import (
     confine,
     current_text,
     is_real_folder,
+    pending_write,
     read_lock,
     require_state_folder,
     sha256,
@@ -54,11 +56,12 @@ class Generated(Mapping[str, str]):
     def __init__(self, directory: Path, paths: Iterable[str]) -> None:
         self.directory = directory
         self.paths = tuple(paths)
+        self._listed = frozenset(self.paths)
         self._read: dict[str, str | None] = {}
 
     def _text(self, relative: str) -> str | None:
         if relative not in self._read:
-            text = current_text(self.directory, relative) if relative in self.paths else None
+            text = current_text(self.directory, relative) if relative in self._listed else None
             self._read[relative] = None if text is None or text.startswith("\0") else text
         return self._read[relative]
 
@@ -84,6 +87,14 @@ def read_generated(directory: Path) -> Mapping[str, str]:
     return Generated(directory, [*lock.files, LOCK_FILE])
 
 
+def refuse_pending(directory: Path) -> None:
+    """A read-only command never replays an interrupted write: it says one is pending instead."""
+    if pending_write(directory):
+        raise OutputError(f"{directory} has an interrupted write waiting to be finished ({JOURNAL})",
+                          hint="run the render again without --check or --dry-run to finish it; "
+                               "read-only commands never replay it")
+
+
 def classify(directory: Path) -> str:
     """'missing', 'empty', 'render' (holds an earlier render) or 'other'."""
     directory = Path(directory)
@@ -101,15 +112,16 @@ def classify(directory: Path) -> str:
 def plan(files: Mapping[str, str], seeds: Mapping[str, str], directory: Path) -> Plan:
     """Compare a tree with a folder, without writing anything."""
     directory = Path(directory)
+    known: set[str] = set()  # folders seen to be real folders, during this plan only
     for relative in [*files, *seeds]:
-        confine(directory, relative, source="the rendered tree")
+        confine(directory, relative, source="the rendered tree", known=known)
     if classify(directory) in ("missing", "empty"):  # nothing to compare: every file is new
         return Plan(create=tuple(sorted(files)), seed=tuple(sorted(seeds)))
     previous = read_lock(directory)
     old = previous.files if previous else {}
     create, update, unchanged, delete, seed, edited, foreign, kept = ([] for _ in range(8))
     for relative, text in files.items():
-        current = current_text(directory, relative)
+        current = current_text(directory, relative, known)
         if current is None:
             create.append(relative)
         elif current == text:
@@ -123,12 +135,12 @@ def plan(files: Mapping[str, str], seeds: Mapping[str, str], directory: Path) ->
             elif sha256(current) != old[relative]:
                 edited.append(relative)
     for relative in seeds:
-        if current_text(directory, relative) is None:
+        if current_text(directory, relative, known) is None:
             seed.append(relative)
     for relative, digest in old.items():
         if relative in files or relative in seeds:
             continue
-        current = current_text(directory, relative)
+        current = current_text(directory, relative, known)
         if current is None:
             continue
         if sha256(current) == digest:

@@ -6,16 +6,15 @@ The base of every three-way merge is the pristine copy of the last render that t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .api import refuse_pending
 from .errors import ArgoflowError, StateError, UpdateError
 from .loader import load_profile
 from .merge import merge_file
-from .planner import read_generated
+from .planner import read_generated, refuse_pending
 from .process import run
 from .profile import Profile
 from .state import (
@@ -23,6 +22,7 @@ from .state import (
     LOCK_FILE,
     PRISTINE,
     PROFILE_RECORD,
+    Lock,
     current_text,
     read_bounded,
     read_lock,
@@ -87,10 +87,16 @@ def _git_dirty(directory: Path, owned: set[str]) -> list[str] | None:
     return sorted(path[len(folder):] for path in changed if path.startswith(folder) and path[len(folder):] in owned)
 
 
-def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
-                restore: Iterable[str] = ()) -> UpdateResult:
-    """Decide, file by file, how the new render meets the fork: replace, merge, create, delete or keep."""
-    theirs = {path: text for path, text in tree.files.items() if path not in STATE_FILES}
+def is_state(path: str) -> bool:
+    """Whether ``path`` is a state file of the fork: rewritten by every render, never merged."""
+    return path in STATE_FILES
+
+
+def plan_update(base: Mapping[str, str], tree: Tree, directory: Path, restore: Iterable[str] = (),
+                state: Callable[[str], bool] = is_state) -> UpdateResult:
+    """Decide, file by file, how the new render meets the fork: replace, merge, create, delete or keep.
+    ``state`` tells the state files, which every render rewrites and no update merges."""
+    theirs = {path: text for path, text in tree.files.items() if not state(path)}
     restore = set(restore)
     replaced: list[str] = []
     merged: list[str] = []
@@ -103,7 +109,7 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
     unchanged: list[str] = []
     texts: dict[str, str | None] = {}
     for path in sorted(set(base) | set(theirs)):
-        if path in STATE_FILES:
+        if state(path):
             continue
         ours = current_text(directory, path)
         old = base.get(path)
@@ -129,7 +135,7 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
             else:
                 kept_deleted.append(path)
             continue
-        if ours == new:
+        if ours == new or old == new:  # as rendered, or an edit of a file the new render leaves as it was
             unchanged.append(path)
             continue
         if old is None or ours == old:
@@ -157,6 +163,10 @@ def plan_update(base: Mapping[str, str], tree: Tree, directory: Path,
                         theirs)
 
 
+#: Renders the new tree of an update: (the fork's files of the last render, read-only?) -> Tree.
+Renderer = Callable[[Mapping[str, str], bool], Tree]
+
+
 def update(profiles: Iterable[str | Path], overrides: Iterable[str], directory: str | Path, *,
            dry_run: bool = False, allow_dirty: bool = False, restore: Iterable[str] = (),
            rotate_secrets: bool = False) -> UpdateResult:
@@ -167,40 +177,62 @@ def update(profiles: Iterable[str | Path], overrides: Iterable[str], directory: 
     ``dry_run`` writes, locks and recovers nothing.
     """
     directory = Path(directory)
+    require_render(directory)
+    profile = load_profile(*profiles, overrides=overrides)
+
+    def renderer(previous: Mapping[str, str], read_only: bool) -> Tree:
+        return render_fork(profile, previous=previous, rotate_secrets=rotate_secrets, read_only=read_only)
+
+    return update_with(directory, renderer, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore)
+
+
+def require_render(directory: Path) -> Lock:
+    """The lock of the earlier render an update starts from; an UpdateError if there is none."""
     lock = read_lock(directory)
     if lock is None:
         raise UpdateError(f"{directory} holds no earlier render (no {LOCK_FILE})",
                           hint="render it first: argoflow-gen render PROFILE... -o DIR")
+    return lock
+
+
+def update_with(directory: Path, renderer: Renderer, *, dry_run: bool = False, allow_dirty: bool = False,
+                restore: Iterable[str] = (), state: Callable[[str], bool] = is_state) -> UpdateResult:
+    """The three-way update of a folder holding an earlier render, with the new tree from ``renderer``: for one
+    fork (``update``) or a fleet (``argoflow_gen.fleet.update``). ``state`` tells the state files (rewritten,
+    never merged; those the new render no longer writes are deleted)."""
+    lock = require_render(directory)
     if not allow_dirty and not dry_run:
-        dirty = _git_dirty(directory, {*lock.files, *lock.seeds, *STATE_FILES})
+        owned = {*lock.files, *lock.seeds, *STATE_FILES}
+        dirty = _git_dirty(directory, owned)
         if dirty:
             listing = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
             raise UpdateError(f"{directory} has uncommitted changes to generated files: {listing}",
                               hint="commit or stash them first, so the update can be reviewed and undone; "
                                    "or pass --allow-dirty")
-    profile = load_profile(*profiles, overrides=overrides)
     restore = tuple(restore)
     if dry_run:
         refuse_pending(directory)
-        return _planned(profile, directory, restore, rotate_secrets, read_only=True)[0]
+        return _planned(renderer, directory, restore, state, read_only=True)[0]
     with transaction(directory):
-        result, tree = _planned(profile, directory, restore, rotate_secrets, read_only=False)
+        result, tree = _planned(renderer, directory, restore, state, read_only=False)
         writes = {path: text for path, text in result.texts.items() if text is not None}
-        writes.update({path: tree.files[path] for path in STATE_FILES
-                       if current_text(directory, path) != tree.files[path]})
-        commit(directory, writes, [path for path, text in result.texts.items() if text is None])
+        known: set[str] = set()
+        writes.update({path: text for path, text in tree.files.items()
+                       if state(path) and current_text(directory, path, known) != text})
+        gone = [path for path in lock.files if state(path) and path not in tree.files
+                and current_text(directory, path, known) is not None]
+        commit(directory, writes, [*(path for path, text in result.texts.items() if text is None), *gone])
     return result
 
 
-def _planned(profile: Profile, directory: Path, restore: tuple[str, ...], rotate_secrets: bool, *,
+def _planned(renderer: Renderer, directory: Path, restore: tuple[str, ...], state: Callable[[str], bool], *,
              read_only: bool) -> tuple[UpdateResult, Tree]:
     base = read_pristine(directory)
     if base is None:
         raise UpdateError(f"{directory} has no {PRISTINE}", hint="it was rendered by an older argoflow-gen; "
                           "re-render once with render --force after committing your work")
-    tree = render_fork(profile, previous=read_generated(directory), rotate_secrets=rotate_secrets,
-                       read_only=read_only)
-    return plan_update(base, tree, directory, restore), tree
+    tree = renderer(read_generated(directory), read_only)
+    return plan_update(base, tree, directory, restore, state), tree
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -38,6 +39,7 @@ from .state import (
 from .state.gate import exists_no_follow
 
 LOCK_WAIT_SECONDS = 120.0
+PENDING = f"{JOURNAL}.tmp"  # the journal being written, before the commit point renames it into place
 
 
 def write_file(path: Path, text: str) -> None:
@@ -105,8 +107,9 @@ def recover(directory: Path) -> str | None:
     journal = read_journal(directory)
     staging = directory / STAGING
     if journal is not None:
+        known: set[str] = set()
         for target in [target for _staged, target in journal.moves] + list(journal.deletes):
-            confine(directory, target, source=str(directory / JOURNAL))
+            confine(directory, target, source=str(directory / JOURNAL), known=known)
         made: set[Path] = set()
         for staged, target in journal.moves:
             source = directory / staged
@@ -121,12 +124,20 @@ def recover(directory: Path) -> str | None:
                 (directory / target).unlink()
             _prune_empty(directory, target)
         _remove_staging(directory)
+        _remove_pending(directory)
         (directory / JOURNAL).unlink()
         return "rolled forward"
-    if exists_no_follow(staging):
+    if exists_no_follow(staging) or exists_no_follow(directory / PENDING):  # killed before the commit point
         _remove_staging(directory)
+        _remove_pending(directory)
         return "rolled back"
     return None
+
+
+def _remove_pending(directory: Path) -> None:
+    """Remove a journal that was being written when a write stopped (never followed: a symlink is removed)."""
+    with contextlib.suppress(FileNotFoundError):
+        (directory / PENDING).unlink()
 
 
 def _remove_staging(directory: Path) -> None:
@@ -151,16 +162,25 @@ def _make_folders(directory: Path, relative: str) -> None:
                     from None
 
 
-def _check_folders(directory: Path, relative: str) -> None:
-    """Refuse a path whose folders exist as something other than real folders."""
-    probe = directory
+def _check_folders(directory: Path, relative: str, known: set[str]) -> None:
+    """Refuse a path whose folders exist as something other than real folders (``known``: the folders already
+    seen to be real ones, during this write)."""
+    base = os.fspath(directory)
+    folder = ""
     for part in relative.split("/")[:-1]:
-        probe = probe / part
-        if not exists_no_follow(probe):
+        folder = f"{folder}/{part}" if folder else part
+        if folder in known:
+            continue
+        try:
+            mode = os.lstat(f"{base}/{folder}").st_mode
+        except FileNotFoundError:
             return
-        if not is_real_folder(probe):
-            raise OutputError(f"cannot write {relative}: {probe} is not a folder (a symlink or a file)",
+        except NotADirectoryError:
+            mode = 0
+        if not stat.S_ISDIR(mode):
+            raise OutputError(f"cannot write {relative}: {directory / folder} is not a folder (a symlink or a file)",
                               hint="the generator never writes through symlinks; move it out of the way")
+        known.add(folder)
 
 
 def _prune_empty(directory: Path, relative: str) -> None:
@@ -191,8 +211,9 @@ def write_tree(files: Mapping[str, str], seeds: Mapping[str, str], directory: Pa
     if kind == "other" and not force:
         raise OutputError(f"{directory} is not empty and holds no earlier render",
                           hint="choose an empty or new folder, or pass --force to render into it anyway")
+    known: set[str] = set()
     for relative in [*files, *seeds]:
-        confine(directory, relative, source="the rendered tree")
+        confine(directory, relative, source="the rendered tree", known=known)
     if kind == "missing" and _write_new_folder(files, seeds, directory):
         return Plan(create=tuple(sorted(files)), seed=tuple(sorted(seeds)))
     try:
@@ -245,13 +266,14 @@ def _write_new_folder(files: Mapping[str, str], seeds: Mapping[str, str], direct
     except OSError as exc:
         raise OutputError(f"cannot create {directory}: {exc.strerror}") from None
     try:
-        made: set[Path] = {temporary}
+        root = os.fspath(temporary)
+        made: set[str] = {""}
         for relative, text in (*files.items(), *seeds.items()):
-            target = temporary / relative
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            _stage(target, text)
+            folder = relative.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(f"{root}/{folder}", exist_ok=True)
+                made.add(folder)
+            _stage(f"{root}/{relative}", text)
         os.chmod(temporary, 0o777 & ~_umask())
         os.rename(temporary, directory)
         return True
@@ -269,7 +291,7 @@ def _umask() -> int:
     return current
 
 
-def _stage(path: Path, text: str) -> None:
+def _stage(path: Path | str, text: str) -> None:
     """Write one staged file (the one place a tree's bytes reach the disk)."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
@@ -284,12 +306,13 @@ def commit(directory: Path, writes: Mapping[str, str], deletes: Iterable[str]) -
     deletes = tuple(deletes)
     if not writes and not deletes:
         return
+    known: set[str] = set()
     for relative in [*writes, *deletes]:
-        confine(directory, relative, source="the plan")
+        confine(directory, relative, source="the plan", known=known)
     staging = directory / STAGING
     _remove_staging(directory)
     moves: list[tuple[str, str]] = []
-    pending = directory / f"{JOURNAL}.tmp"
+    pending = directory / PENDING
     try:
         staging.mkdir(parents=True)
         for index, (relative, text) in enumerate(writes.items()):
@@ -297,7 +320,7 @@ def commit(directory: Path, writes: Mapping[str, str], deletes: Iterable[str]) -
             _stage(directory / staged, text)
             moves.append((staged, relative))
         for _staged, relative in moves:  # checked before the commit point, so that the roll-forward cannot fail
-            _check_folders(directory, relative)
+            _check_folders(directory, relative, known)
         _stage(pending, format_journal(Journal(tuple(moves), deletes)))
         os.replace(pending, directory / JOURNAL)  # the commit point
     except OSError as exc:

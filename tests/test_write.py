@@ -143,3 +143,18 @@ def test_a_symlinked_folder_inside_the_output_is_never_written_through(tmp_path:
     assert result.exit_code == 2
     assert "symlink" in result.stderr
     assert list(outside.iterdir()) == []
+
+
+def test_a_write_killed_while_writing_its_journal_is_rolled_back(tmp_path: Path) -> None:
+    folder = tmp_path / "fork"
+    assert render(folder).exit_code == 0  # type: ignore[attr-defined]
+    before = snapshot_files(folder)
+    state = folder / ".argoflow-gen"
+    (state / "staging").mkdir()
+    (state / "staging" / "00000").write_text("a staged file\n")
+    (state / "journal.json.tmp").write_text('{"moves": [[".argoflow-gen/staging/00000", "README.md"]], "del')
+    assert render(folder, "--check").exit_code == 0  # type: ignore[attr-defined]  # read-only: nothing replayed
+    assert (state / "journal.json.tmp").exists()
+    assert render(folder).exit_code == 0  # type: ignore[attr-defined]  # a writing command cleans up first
+    assert not (state / "journal.json.tmp").exists() and not (state / "staging").exists()
+    assert snapshot_files(folder) == before

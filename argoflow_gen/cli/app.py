@@ -107,6 +107,19 @@ def build_cache(cache_dir: Path | None, no_cache: bool) -> Path | None:
     return cache_dir or default_cache_dir()
 
 
+def update_options(func: F) -> F:
+    """--dry-run, --format, --allow-dirty and --restore, shared by the three-way updates (of a fork, of a fleet)."""
+    for option in (
+            click.option("--restore", multiple=True, metavar="PATH", help="Bring back a generated file you deleted."),
+            click.option("--allow-dirty", is_flag=True, help="Run even if the git work tree has uncommitted changes."),
+            click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]),
+                         default="text", show_default=True,
+                         help="The format of the --dry-run diff (as for argoflow-gen diff)."),
+            click.option("--dry-run", is_flag=True, help="Print what would change, as a diff; write nothing.")):
+        func = option(func)
+    return func
+
+
 def profile_arguments(func: F) -> F:
     """PROFILE... and --set, shared by every command that reads profiles."""
     func = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)(func)

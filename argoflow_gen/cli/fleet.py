@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .app import update_options, verbosity
+
 
 @click.group("fleet")
 def fleet_command() -> None:
@@ -15,6 +17,9 @@ def fleet_command() -> None:
     Example:
       argoflow-gen fleet render fleet.yaml -o .
       argoflow-gen fleet diff fleet.yaml --repo . --format markdown
+      argoflow-gen fleet update fleet.yaml --repo .
+      argoflow-gen fleet promote fleet.yaml staging prod --dry-run
+      argoflow-gen fleet explain fleet.yaml spec.kubeflow --cluster prod
     """
 
 
@@ -126,3 +131,86 @@ def fleet_status_command(fleet_file: Path, repo: Path, quiet: bool, verbose: boo
             click.echo(f"{repo}: clean: as rendered, and what the fleet file renders")
     if edited.clusters or drift.clusters:
         raise SystemExit(1)
+
+
+@fleet_command.command("update")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The fleet's folder holding an earlier render.")
+@update_options
+@verbosity
+def fleet_update_command(fleet_file: Path, repo: Path, dry_run: bool, output_format: str, allow_dirty: bool,
+                         restore: tuple[str, ...], quiet: bool, verbose: bool) -> None:
+    """Re-render the fleet into its folder, keeping your edits: a three-way merge per file, as `update` does for
+    one fork. Files edited by hand in clusters/, shared/ or fleet/ are merged; conflicts get standard markers and
+    exit code 1; files you deleted stay deleted.
+
+    \b
+    Example:
+      argoflow-gen fleet update fleet.yaml --repo .
+    """
+    from ..api import fleet_update
+    from .fork import report_update
+
+    result = fleet_update(fleet_file, repo, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore)
+    report_update(result, repo, dry_run=dry_run, output_format=output_format, quiet=quiet, verbose=verbose)
+
+
+@fleet_command.command("promote")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", metavar="SRC")
+@click.argument("target", metavar="DST")
+@click.option("--dry-run", is_flag=True, help="Print the change and its diff; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if DST does not run what SRC runs.")
+@verbosity
+def fleet_promote_command(fleet_file: Path, source: str, target: str, dry_run: bool, check: bool,
+                          quiet: bool, verbose: bool) -> None:
+    """Bring cluster DST's own profile layers to what cluster SRC runs: every value under spec (Kubeflow's release,
+    the generator, components, settings) but the fleet's spec.perCluster keys. DST's layer files are edited in
+    place, comments kept: commit them and render the fleet (fleet update) for review.
+
+    Exit status: 0 done (or nothing to do), 1 with --check when DST differs, 2 an error.
+
+    \b
+    Example:
+      argoflow-gen fleet promote fleet.yaml staging prod --dry-run
+    """
+    from ..api import fleet_promote
+    from ..fleet.promote import format_promotion
+
+    promotion = fleet_promote(fleet_file, source, target, check=check or dry_run)
+    if not quiet:
+        click.echo(format_promotion(promotion, base=fleet_file.resolve().parent, verbose=verbose), nl=False)
+        if promotion.changed and not (check or dry_run):
+            click.echo(f"next: review and commit the change, then argoflow-gen fleet update {fleet_file} --repo DIR",
+                       err=True)
+    if promotion.differences:
+        click.echo(f"{target} still differs from {source} in: {', '.join(promotion.differences)}", err=True)
+    if check and promotion.changed:
+        raise SystemExit(1)
+
+
+@fleet_command.command("explain")
+@click.argument("fleet_file", metavar="FLEET", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("key", metavar="[KEY]", required=False)
+@click.option("--cluster", "cluster", metavar="NAME", default=None,
+              help="Explain this cluster's profile (the fleet's base, its layers, what the fleet decides).")
+@verbosity
+def fleet_explain_command(fleet_file: Path, key: str | None, cluster: str | None, quiet: bool,
+                          verbose: bool) -> None:
+    """Show every effective value of the fleet file, or with --cluster of one cluster's profile, and where it came
+    from (FILE:LINE:COL, default, or the fleet file for what the fleet decides). KEY keeps the values at or under
+    a dotted key. -q only checks that the fleet resolves.
+
+    \b
+    Example:
+      argoflow-gen fleet explain fleet.yaml spec.kubeflow.version --cluster prod
+    """
+    from ..api import fleet_explain
+    from .profiles import format_explained
+
+    rows = fleet_explain(fleet_file, key, cluster=cluster)
+    if not rows:
+        raise click.UsageError(f"no value at or under {key!r}")
+    if not quiet:
+        click.echo(format_explained(rows), nl=False)

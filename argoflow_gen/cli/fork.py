@@ -5,11 +5,14 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .app import cli, profile_arguments, verbosity
+from .app import cli, profile_arguments, update_options, verbosity
+
+if TYPE_CHECKING:
+    from ..regenerate import UpdateResult
 
 _REASONS = {"create": "the profiles render it; it is missing", "update": "differs from what the profiles render",
             "delete": "no longer rendered", "seed": "yours once written; it is missing",
@@ -93,11 +96,7 @@ def render(profiles: Sequence[str], overrides: Sequence[str], output: Path, dry_
 @profile_arguments
 @click.option("--repo", "repo", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The fork's folder holding an earlier render (spec.repo.path of the repository).")
-@click.option("--dry-run", is_flag=True, help="Print what would change, as a diff; write nothing.")
-@click.option("--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="The format of the --dry-run diff (as for argoflow-gen diff).")
-@click.option("--allow-dirty", is_flag=True, help="Run even if the git work tree has uncommitted changes.")
-@click.option("--restore", multiple=True, metavar="PATH", help="Bring back a generated file you deleted.")
+@update_options
 @click.option("--rotate-secrets", is_flag=True, help="Seal new random values instead of re-using the sealed ones.")
 @verbosity
 def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_run: bool, output_format: str,
@@ -115,6 +114,12 @@ def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_ru
 
     result = run_update(profiles, overrides, repo, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore,
                         rotate_secrets=rotate_secrets)
+    report_update(result, repo, dry_run=dry_run, output_format=output_format, quiet=quiet, verbose=verbose)
+
+
+def report_update(result: UpdateResult, repo: Path, *, dry_run: bool, output_format: str, quiet: bool,
+                  verbose: bool) -> None:
+    """Print what an update did (or would do) file by file, and exit 1 on conflicts (or, dry, on changes)."""
     rows = [(action, path) for action in ("conflicts", "merged", "replaced", "created", "deleted", "restored",
                                           "kept_deleted", "kept_edited") for path in getattr(result, action)]
     labels = {"conflicts": "conflict", "kept_deleted": "kept deleted", "kept_edited": "kept edited"}
@@ -140,7 +145,7 @@ def update(profiles: Sequence[str], overrides: Sequence[str], repo: Path, dry_ru
     if result.conflicts:
         click.echo(f"{len(result.conflicts)} file(s) have conflict markers: resolve them, then commit", err=True)
         raise SystemExit(1)
-    if not quiet and not dry_run:
+    if not quiet:
         click.echo(f"{repo}: updated" if result.changes else f"{repo}: already up to date")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -55,7 +56,6 @@ def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None, 
     """
     from ..loader import explain as explain_rows
     from ..loader import resolve
-    from ..yamlemit import dump_inline
 
     if key is None and len(profiles) > 1 and _KEY.fullmatch(profiles[-1]) and not Path(profiles[-1]).exists():
         profiles, key = profiles[:-1], profiles[-1]
@@ -72,9 +72,15 @@ def explain(profiles: Sequence[str], overrides: Sequence[str], key: str | None, 
     if verbose:
         for index, layer in enumerate(resolution.merged.layers, start=1):
             click.echo(f"# layer {index}: {layer.label}")
+    click.echo(format_explained(rows), nl=False)
+
+
+def format_explained(rows: Sequence[tuple[str, Any, str]]) -> str:
+    """``PATH  VALUE  # ORIGIN``, one value a line, paths aligned."""
+    from ..yamlemit import dump_inline
+
     width = max(len(path) for path, _value, _origin in rows)
-    for path, value, origin in rows:
-        click.echo(f"{path.ljust(width)}  {dump_inline(value)}  # {origin}")
+    return "".join(f"{path.ljust(width)}  {dump_inline(value)}  # {origin}\n" for path, value, origin in rows)
 
 
 @cli.command()

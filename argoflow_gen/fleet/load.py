@@ -28,9 +28,10 @@ KIND = "Fleet"
 MAX_FLEET_BYTES = 1024 * 1024
 
 
-def _read(file: str) -> str:
+def read_text(file: str, what: str = "fleet file") -> str:
+    """A fleet file (or a profile layer it names) as text: bounded, a regular file, UTF-8; located errors."""
     try:
-        raw = read_bounded(Path(file), MAX_FLEET_BYTES, what=f"fleet file {file}")
+        raw = read_bounded(Path(file), MAX_FLEET_BYTES, what=f"{what} {file}")
     except NotRegular:
         raise ProfileError([Issue("not a regular file (a folder, a FIFO, a device or a symlink)", file=file)]) \
             from None
@@ -39,7 +40,7 @@ def _read(file: str) -> str:
     except OSError as exc:
         raise ProfileError([Issue(f"cannot read the file: {exc.strerror}", file=file)]) from None
     if raw is None:
-        raise ProfileError([Issue("fleet file not found", file=file)])
+        raise ProfileError([Issue(f"{what} not found", file=file)])
     return decode(raw, file)
 
 
@@ -143,7 +144,7 @@ def _cross_checks(spec: Mapping[str, Any], problems: list[Problem]) -> None:
 def load_fleet(file: str | Path) -> Fleet:
     """Read and validate a fleet file; raises ProfileError listing every problem, each located."""
     label = str(file)
-    document = load(_read(label), label)
+    document = load(read_text(label), label)
     if not isinstance(document.data, dict):
         raise ProfileError([Issue("a fleet file must be a mapping with apiVersion, kind, metadata and spec",
                                   file=label, line=1, column=1)])
@@ -173,4 +174,5 @@ def load_fleet(file: str | Path) -> Fleet:
     metadata = data["metadata"]
     return Fleet(name=metadata["name"], description=metadata.get("description", ""), path=spec.get("path", "."),
                  base=shared, hub=spec["hub"], deploy=spec.get("deploy", "applicationSet"), rollout=rollout,
-                 clusters=tuple(clusters), file=label, digest=digest, resolved=data)
+                 clusters=tuple(clusters), file=label, digest=digest, resolved=data,
+                 per_cluster=tuple(spec.get("perCluster", [])))

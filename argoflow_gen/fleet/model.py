@@ -57,6 +57,7 @@ class Fleet:
     clusters: tuple[Cluster, ...]
     file: str = ""
     digest: str = ""  # of the fleet file's resolved data
+    per_cluster: tuple[str, ...] = ()  # profile keys (dotted) each cluster keeps for itself when promoting
     resolved: Mapping[str, object] = field(default_factory=dict)
 
     def cluster(self, name: str) -> Cluster:

@@ -4,6 +4,7 @@ Secrets beside it; and the fleet's README."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -105,8 +106,9 @@ def readme(fleet: Fleet, profiles: Mapping[str, Profile], placed: Mapping[tuple[
 
     hub = profiles[fleet.hub]
     rows = [["Cluster", "Labels", "Reached at", "Kubeflow", "Own folders", "Shared folders"]]
+    counts = Counter(name for name, _folder in placed)
     for cluster in fleet.clusters:
-        shared = sum(1 for (name, _folder) in placed if name == cluster.name)
+        shared = counts[cluster.name]
         labels = ", ".join(f"{key}={value}" for key, value in cluster.labels.items()) or "-"
         server = "the hub (in-cluster)" if not cluster.remote else cluster.server
         rows.append([markdown_text(cluster.name) + (" (hub)" if cluster.name == fleet.hub else ""),

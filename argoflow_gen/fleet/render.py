@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
 
 from ..errors import ProfileError
 from ..loader import load_profile
+from ..planner import Generated
 from ..profile import Profile, thaw
 from ..rendering import Target, render
 from ..state import (
@@ -30,13 +32,14 @@ from ..yamlemit import dump
 from .model import Cluster, Fleet
 from .objects import fleet_files, readme
 from .secrets import cluster_secret
-from .share import overlay, shared_folders
+from .share import Shared, overlay, shared_folders
 
 #: What Argo CD's ApplicationSet controller needs for a progressive rollout.
 PROGRESSIVE = {"applicationsetcontroller.enable.progressive.syncs": "true"}
 
 
-def _overrides(fleet: Fleet, cluster: Cluster) -> list[str]:
+def fleet_overrides(fleet: Fleet, cluster: Cluster) -> list[str]:
+    """What the fleet decides for a cluster, as --set expressions: its folder, and whether it manages Argo CD."""
     return [f"spec.repo.path={json.dumps(fleet.repo_path(fleet.folder(cluster.name)))}",
             f"spec.argocd.manage={'true' if cluster.name == fleet.hub else 'false'}"]
 
@@ -44,12 +47,40 @@ def _overrides(fleet: Fleet, cluster: Cluster) -> list[str]:
 def cluster_profile(fleet: Fleet, cluster: Cluster) -> Profile:
     """The profile of one cluster: the fleet's base, the cluster's layers, and what the fleet decides (its
     folder in the repository, and that only the hub manages Argo CD)."""
-    return load_profile(*fleet.base, *cluster.layers, overrides=_overrides(fleet, cluster))
+    return load_profile(*fleet.base, *cluster.layers, overrides=fleet_overrides(fleet, cluster))
 
 
-def _below(files: Mapping[str, str] | None, folder: str) -> dict[str, str]:
-    prefix = f"{folder}/"
-    return {path[len(prefix):]: text for path, text in (files or {}).items() if path.startswith(prefix)}
+class _Below(Mapping[str, str]):
+    """The files of one folder of an earlier render, by path relative to it, each read only when asked for (a
+    cluster's render reads a few: its lock, its sealed values)."""
+
+    def __init__(self, files: Mapping[str, str], prefix: str, names: list[str]) -> None:
+        self._files, self._prefix, self._names = files, prefix, names
+
+    def __getitem__(self, path: str) -> str:
+        return self._files[self._prefix + path]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._names if self._prefix + name in self._files)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __bool__(self) -> bool:
+        return bool(self._names)
+
+
+def _by_folder(files: Mapping[str, str] | None) -> dict[str, list[str]]:
+    """The paths of an earlier render under ``clusters/``, by cluster folder (relative to it); listed once, without
+    reading a file: a fleet of N clusters is not read N times."""
+    names = files.paths if isinstance(files, Generated) else list(files or {})
+    found: dict[str, list[str]] = defaultdict(list)
+    for path in names:
+        top, _, rest = path.partition("/")
+        name, _, below = rest.partition("/")
+        if top == "clusters" and below:
+            found[f"{top}/{name}"].append(below)
+    return found
 
 
 def _check_one_argo_cd(fleet: Fleet, profiles: Mapping[str, Profile]) -> None:
@@ -87,23 +118,27 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
     _check_one_argo_cd(fleet, loaded)
     _check_not_vendored(fleet, loaded)
     trees: dict[str, Tree] = {}
+    previous = {} if previous is None else previous
+    folders = _by_folder(previous)
     for cluster in fleet.clusters:
         folder = fleet.folder(cluster.name)
-        target = Target(name_prefix=f"{cluster.name}-", server=cluster.server,
+        target = Target(name_prefix=f"{cluster.name}-", server=cluster.server, pristine=False,
                         argocd_params=PROGRESSIVE if cluster.name == fleet.hub and fleet.rollout else {})
-        trees[cluster.name] = render(loaded[cluster.name], previous=_below(previous, folder), target=target,
-                                     read_only=read_only, read_secrets=read_secrets)
+        below = _Below(previous, f"{folder}/", folders[folder])
+        trees[cluster.name] = render(loaded[cluster.name], previous=below, target=target, read_only=read_only,
+                                     read_secrets=read_secrets)
     placed = shared_folders(trees)
+    by_cluster: dict[str, dict[str, Shared]] = defaultdict(dict)  # cluster -> its component folder -> shared one
+    for (name, own), shared in placed.items():
+        by_cluster[name][own] = shared
     files: dict[str, str] = {}
     seeds: dict[str, str] = {}
     findings: list[str] = []
     warnings: list[str] = []
     for cluster in fleet.clusters:
         tree, folder = trees[cluster.name], fleet.folder(cluster.name)
-        moved = {own: shared for (name, own), shared in placed.items() if name == cluster.name}
+        moved = by_cluster[cluster.name]
         for path, text in tree.files.items():
-            if path == PRISTINE:  # the fleet's own pristine copy holds the cluster's files
-                continue
             top = path.split("/", 1)[0]
             if top in moved and "/" in path:
                 if path == f"{top}/kustomization.yaml":
@@ -116,11 +151,12 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
         findings.extend(f"{cluster.name}: {finding}" for finding in tree.findings)
         warnings.extend(f"{cluster.name}: {warning}" for warning in tree.warnings)
     hub = loaded[fleet.hub]
-    previous_lock = parse_lock(previous[LOCK_FILE], LOCK_FILE) if previous and previous.get(LOCK_FILE) else None
+    previous_text = previous.get(LOCK_FILE)
+    previous_lock = parse_lock(previous_text, LOCK_FILE) if previous_text else None
     sealed = {}
     for cluster in fleet.clusters:
         if cluster.remote and cluster.credentials and not cluster.credentials.existing_secret:
-            path, text, entries = cluster_secret(fleet, cluster, hub, previous or {}, previous_lock,
+            path, text, entries = cluster_secret(fleet, cluster, hub, previous, previous_lock,
                                                  read_only=read_only, read_secrets=read_secrets)
             files[path] = text
             sealed.update(entries)

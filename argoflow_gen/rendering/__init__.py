@@ -68,7 +68,8 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
         + dump(thaw(profile.resolved))
     )
     ctx.files[STATE_IGNORE] = STATE_IGNORE_TEXT
-    ctx.files[PRISTINE] = pristine_text(ctx.files)
+    if ctx.target.pristine:
+        ctx.files[PRISTINE] = pristine_text(ctx.files)
     lock = Lock(
         generator=f"argoflow-gen {__version__}",
         kubeflow=profile.spec.kubeflow.version,

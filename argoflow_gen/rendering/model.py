@@ -65,3 +65,4 @@ class Target:
     name_prefix: str = ""
     server: str = "https://kubernetes.default.svc"
     argocd_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # argocd-cmd-params-cm
+    pristine: bool = True  # the tree carries its pristine copy (a fleet keeps one for all its clusters instead)

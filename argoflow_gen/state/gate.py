@@ -52,27 +52,34 @@ def check_relative(relative: object, *, source: str, hint: str = "restore the fi
     return relative
 
 
-def symlink_on_the_way(root: Path, relative: str) -> Path | None:
+def symlink_on_the_way(root: Path, relative: str, known: set[str] | None = None) -> Path | None:
     """The first folder on the way from ``root`` to ``relative`` that is a symlink, if any (the last part,
-    the file itself, is not checked: a write replaces it, a read refuses it)."""
-    probe = root
+    the file itself, is not checked: a write replaces it, a read refuses it).
+
+    ``known`` (one operation's memo, never kept past it) holds the folders, relative to ``root``, already seen to
+    be real folders: each folder of a tree is then looked at once, not once per file below it."""
+    base = os.fspath(root)
+    folder = ""
     for part in relative.split("/")[:-1]:
-        probe = probe / part
+        folder = f"{folder}/{part}" if folder else part
+        if known is not None and folder in known:
+            continue
         try:
-            mode = os.lstat(probe).st_mode
-        except FileNotFoundError:
-            return None
-        except NotADirectoryError:
+            mode = os.lstat(f"{base}/{folder}").st_mode
+        except (FileNotFoundError, NotADirectoryError):
             return None
         if stat.S_ISLNK(mode):
-            return probe
+            return Path(base, folder)
+        if known is not None and stat.S_ISDIR(mode):
+            known.add(folder)
     return None
 
 
-def confine(root: Path, relative: object, *, source: str) -> Path:
-    """``root / relative`` once the gate passes it and no folder on the way is a symlink."""
+def confine(root: Path, relative: object, *, source: str, known: set[str] | None = None) -> Path:
+    """``root / relative`` once the gate passes it and no folder on the way is a symlink (``known``: see
+    ``symlink_on_the_way``)."""
     checked = check_relative(relative, source=source)
-    link = symlink_on_the_way(root, checked)
+    link = symlink_on_the_way(root, checked, known)
     if link is not None:
         raise StateError(f"refusing {checked}: {link} is a symlink",
                          hint="argoflow-gen never reads or writes through symlinks; replace it with a folder")
@@ -83,7 +90,7 @@ class NotRegular(Exception):
     """The path is a symlink, a folder, a FIFO, a device or a socket."""
 
 
-def read_bounded(path: Path, limit: int, *, what: str = "") -> bytes | None:
+def read_bounded(path: Path | str, limit: int, *, what: str = "") -> bytes | None:
     """The bytes of a regular file, None if there is none. A symlink or special file raises NotRegular; a file
     over ``limit`` bytes raises a StateError. Never blocks on a FIFO, never reads more than ``limit + 1``."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)

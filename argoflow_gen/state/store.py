@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -160,14 +161,14 @@ def pending_write(directory: Path) -> bool:
 # ----------------------------------------------------------------------------------------- fork files
 
 
-def current_text(directory: Path, relative: str) -> str | None:
+def current_text(directory: Path, relative: str, known: set[str] | None = None) -> str | None:
     """The text of the fork's file at a gated ``relative`` path: None if absent, NOT_REGULAR for a symlink,
     folder or special file (or a path through a symlinked folder), UNREADABLE for one that cannot be read
-    as UTF-8 text within MAX_FILE_BYTES."""
-    if symlink_on_the_way(directory, relative) is not None:
+    as UTF-8 text within MAX_FILE_BYTES. ``known``: one operation's memo of real folders (``symlink_on_the_way``)."""
+    if symlink_on_the_way(directory, relative, known) is not None:
         return NOT_REGULAR
     try:
-        raw = read_bounded(Path(directory) / relative, MAX_FILE_BYTES)
+        raw = read_bounded(f"{os.fspath(directory)}/{relative}", MAX_FILE_BYTES)
     except NotRegular:
         return NOT_REGULAR
     except (StateError, OSError):
