@@ -66,8 +66,9 @@ def test_options_set_their_values_and_the_profiles_values_come_last(tmp_path: Pa
     tree = _tree("spec.addons={monitoring: {retention: 15d, storage: 20Gi, values: {grafana: {enabled: false}}}}")
     source = _application(tree, "monitoring")["spec"]["source"]
     values = source["helm"]["valuesObject"]
-    assert values["grafana"] == {"admin": {"existingSecret": "grafana-admin", "userKey": "admin-user",
-                                           "passwordKey": "admin-password"}, "enabled": False}
+    assert values["grafana"]["enabled"] is False  # the profile's values, merged over argoflow-gen's
+    assert values["grafana"]["admin"] == {"existingSecret": "grafana-admin", "userKey": "admin-user",
+                                          "passwordKey": "admin-password"}
     objects = helm_template(source, "monitoring", "monitoring", tmp_path)
     (prometheus,) = [item for item in objects if item["kind"] == "Prometheus"]
     assert prometheus["spec"]["retention"] == "15d"
