@@ -26,7 +26,7 @@ from .conftest import FORK, Kustomize, load_yaml_documents
 
 pytestmark = pytest.mark.kustomize
 
-PRESETS = ["base", "minimal", "full", "letsencrypt", "kind-local"]
+PRESETS = ["base", "minimal", "full", "letsencrypt", "kind-local", "platform"]
 
 
 def _isolated(folder: Path, empty: Path, cache: Path) -> str:
