@@ -75,7 +75,7 @@ def render_fleet_to(fleet_file: str | Path, output: str | Path, *, dry_run: bool
     elif pending_write(output):
         with transaction(output):
             pass
-    tree = render_fleet(fleet, previous=read_generated(output), read_only=read_only)
+    tree = render_fleet(fleet, previous=read_generated(output), read_only=read_only, fork=output)
     if not read_only:
         return Rendered(tree.write(output, force=force), tree.findings, tree.warnings)
     plan = tree.plan(output)
@@ -96,7 +96,7 @@ def fleet_diff(fleet_file: str | Path, repo: str | Path) -> Any:
     repo = Path(repo)
     refuse_pending(repo)
     old = dict(read_generated(repo))
-    tree = render_fleet(fleet, previous=old, read_only=True, read_secrets=False)
+    tree = render_fleet(fleet, previous=old, read_only=True, read_secrets=False, fork=repo)
     return compare_fleet(fleet, tree.files, old)
 
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from . import catalog, rules, schema
 from .errors import Issue, ProfileError
-from .layers import DEFAULT, Layer, Merged, Resolution, collect, merge, parse_set
+from .layers import DEFAULT, Layer, Merged, Resolution, collect, merge
 from .profile import Profile
 from .profile.convert import convert, frozen
+from .setexpr import parse_set
 from .yamlio import JsonPath, format_path
 
 CATALOG_DEFAULT = "default"

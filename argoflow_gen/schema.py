@@ -271,19 +271,35 @@ def _unknown_key_hint(parent: JsonPath, key: str, allowed: list[str]) -> str:
 # -------------------------------------------------------------------------------------------- defaults
 
 
+#: Answers about nodes of the shipped schema, by the node's id (the node is kept, so that its id stays its own):
+#: every profile of a fleet asks the same questions of the same nodes.
+_RESOLVED: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+_DEFAULTS: dict[int, tuple[Mapping[str, Any], bool]] = {}
+
+
 def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
-    root = profile_schema()
-    while "$ref" in node:
-        name = node["$ref"].rsplit("/", 1)[-1]
-        node = {**root["$defs"][name], **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
+    if "$ref" not in node:
+        return node
+    known = _RESOLVED.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    root, resolved = profile_schema(), node
+    while "$ref" in resolved:
+        name = resolved["$ref"].rsplit("/", 1)[-1]
+        resolved = {**root["$defs"][name], **{k: v for k, v in resolved.items() if k != "$ref"}}
+    _RESOLVED[id(node)] = (node, resolved)
+    return resolved
 
 
 def _has_default(node: Mapping[str, Any]) -> bool:
-    node = _resolve(node)
-    if "default" in node:
-        return True
-    return any(_has_default(child) for child in node.get("properties", {}).values())
+    known = _DEFAULTS.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    resolved = _resolve(node)
+    answer = "default" in resolved or any(_has_default(child)
+                                          for child in resolved.get("properties", {}).values())
+    _DEFAULTS[id(node)] = (node, answer)
+    return answer
 
 
 def with_defaults(data: Mapping[str, Any]) -> tuple[dict[str, Any], set[JsonPath]]:

@@ -41,6 +41,7 @@ def environment() -> Any:
     compiled = cache_dir("templates")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_template_dir()),
+        auto_reload=False,  # the templates ship with the package: not looked at again once loaded
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
         undefined=jinja2.StrictUndefined,
         autoescape=False,

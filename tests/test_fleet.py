@@ -63,10 +63,16 @@ def test_one_argo_cd_drives_every_cluster(example_tree: Mapping[str, str], appli
         assert document["metadata"]["name"].startswith(f"{cluster}-"), path
         assert document["metadata"]["namespace"] == "argocd"
         assert document["spec"]["destination"]["server"] == SERVERS[cluster], path
-        assert document["spec"]["source"]["path"].startswith(f"clusters/{cluster}/"), path
+        folder = document["spec"]["source"].get("path", f"clusters/{cluster}/")
+        assert folder.startswith((f"clusters/{cluster}/", "shared/")), path
+        assert any(name.startswith(f"{folder}/") for name in example_tree), path  # the folder it syncs exists
         errors = sorted(error.message for error in application_validator.iter_errors(document))
         assert not errors, (path, errors)
     assert sum(1 for path in example_tree if path.endswith("argocd-applications/argocd.yaml")) == 1  # the hub's
+    # only the hub installs Argo CD: the other clusters' trees have no argocd/ folder, and their README says so
+    assert {path.split("/")[1] for path in example_tree if path.split("/")[2:3] == ["argocd"]} == {"hub"}
+    assert "The hub's Argo CD" in example_tree["clusters/dev/README.md"]
+    assert "argocd/application-health-check.yaml" not in example_tree["clusters/dev/README.md"]
     assert "applicationsetcontroller.enable.progressive.syncs" in \
         example_tree["clusters/hub/argocd/base/argocd-cmd-params-cm.yaml"]
 
@@ -101,15 +107,17 @@ def test_the_application_set_matches_its_crd_and_rolls_out_by_label(example_tree
 
 def test_folders_rendered_alike_are_written_once(example_tree: Mapping[str, str]) -> None:
     shared = {path.split("/")[1] for path in example_tree if path.startswith("shared/")}
-    assert any(name.startswith("jupyter-web-app-") for name in shared)
-    overlay = example_tree["clusters/dev/jupyter-web-app/kustomization.yaml"]
-    (document,) = load_yaml_documents(overlay)
-    assert document["components"] == ["custom"] and document["resources"][0].startswith("../../../shared/")
-    assert example_tree["clusters/dev/jupyter-web-app/kustomization.yaml"].replace("dev", "prod") == \
-        example_tree["clusters/prod/jupyter-web-app/kustomization.yaml"].replace("dev", "prod")
-    assert "clusters/dev/jupyter-web-app/custom/kustomization.yaml" in example_tree  # each cluster's own
-    # prod culls notebooks, dev does not: the notebook controller differs and is each cluster's own
-    assert "../../../shared/" not in example_tree["clusters/prod/notebook-controller/kustomization.yaml"]
+    (web_app,) = [name for name in shared if name.startswith("jupyter-web-app-")]
+    for cluster in ("hub", "dev", "prod"):  # each cluster's Application syncs the shared folder; no copy of it
+        file = f"clusters/{cluster}/argocd-applications/jupyter-web-app.yaml"
+        (application,) = load_yaml_documents(example_tree[file])
+        assert application["spec"]["source"]["path"] == f"shared/{web_app}"
+        assert not [path for path in example_tree if path.startswith(f"clusters/{cluster}/jupyter-web-app/")]
+    # prod culls notebooks, dev does not: the notebook controller differs and is each cluster's own, with custom/
+    assert "shared/" not in example_tree["clusters/prod/notebook-controller/kustomization.yaml"]
+    assert "clusters/prod/notebook-controller/custom/kustomization.yaml" in example_tree
+    remote = [path for path in example_tree if path.startswith("clusters/dev/")]
+    assert len(remote) < 50, len(remote)  # the Applications, the state, and what dev alone renders
     def component(path: str) -> bool:  # a file of a component folder (not the README, state or Applications)
         return "/" in path and path.split("/")[0] not in (".argoflow-gen", "argocd-applications", "argocd")
 
@@ -130,11 +138,9 @@ def test_every_cluster_builds_offline(example_tree: Mapping[str, str], kustomize
         folder = source.get("path")
         if not folder or "chart" in source:
             continue
-        overlay = example_tree.get(f"{folder}/kustomization.yaml", "")
-        shared = [line for line in overlay.splitlines() if "shared/" in line]
-        if shared and shared[0] in built_shared and "clusters/dev/" not in folder:
-            continue  # the same shared build through another cluster's overlay
-        built_shared.update(shared)
+        if folder in built_shared:
+            continue  # a shared folder another cluster's Application syncs too
+        built_shared.add(folder)
         objects = kustomize.build_objects(root / folder)
         assert objects, path
     for folder in ("fleet",):
@@ -283,3 +289,42 @@ def test_a_fleet_refuses_vendoring_it_cannot_share_yet(tmp_path: Path) -> None:
     base.write_text(base.read_text().replace("    revision: main\n", "    revision: main\n    vendor: true\n"))
     with pytest.raises(ProfileError, match=r"spec\.repo\.vendor: cluster 'hub' sets spec\.repo\.vendor"):
         render_fleet(load_fleet(source / "fleet.yaml"))
+
+
+CUSTOM = """\
+apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+labels:
+- pairs: {team: dev-web}
+"""
+
+
+def test_a_cluster_customises_a_shared_component_with_its_own_custom_folder(tmp_path: Path,
+                                                                           kustomize: Kustomize) -> None:
+    repo = tmp_path / "repo"
+    fleet_file = EXAMPLE / "fleet.yaml"
+    rendered = CliRunner().invoke(cli, ["fleet", "render", str(fleet_file), "-o", str(repo)])
+    assert rendered.exit_code == 0, rendered.output
+    folder = repo / "clusters" / "dev" / "jupyter-web-app"
+    assert not folder.exists()
+    (folder / "custom").mkdir(parents=True)
+    (folder / "custom" / "kustomization.yaml").write_text(CUSTOM)
+    changes = fleet_diff(fleet_file, repo)  # the next render gives dev its own folder over the shared one
+    assert changes.touched == ("dev",) and changes.clusters[0].applications == ("jupyter-web-app",)
+    again = CliRunner().invoke(cli, ["fleet", "render", str(fleet_file), "-o", str(repo)])
+    assert again.exit_code == 0, again.output
+    (overlay,) = load_yaml_documents((folder / "kustomization.yaml").read_text())
+    assert overlay["components"] == ["custom"] and overlay["resources"][0].startswith("../../../shared/")
+    (application,) = load_yaml_documents((repo / "clusters/dev/argocd-applications/jupyter-web-app.yaml").read_text())
+    assert application["spec"]["source"]["path"] == "clusters/dev/jupyter-web-app"
+    (hub,) = load_yaml_documents((repo / "clusters/hub/argocd-applications/jupyter-web-app.yaml").read_text())
+    assert hub["spec"]["source"]["path"].startswith("shared/")
+    objects = kustomize.build_objects(folder)
+    assert objects and all(item["metadata"]["labels"]["team"] == "dev-web" for item in objects)
+    assert (folder / "custom" / "kustomization.yaml").read_text() == CUSTOM  # the user's, untouched
+    assert fleet_diff(fleet_file, repo).clusters == ()
+    # a custom/ reached through a symlinked folder is not the cluster's: never followed
+    prod = repo / "clusters" / "prod" / "jupyter-web-app"
+    prod.mkdir()
+    (prod / "custom").symlink_to(folder / "custom")
+    assert fleet_diff(fleet_file, repo).clusters == ()

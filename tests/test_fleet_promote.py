@@ -72,7 +72,7 @@ def test_promote_brings_the_target_to_what_the_source_runs(fleet_file: Path, tmp
     # the change reaches prod; dev only in the folders prod now renders alike and so shares with it
     changes = {change.cluster: change for change in fleet_diff(fleet_file, repo).clusters}
     assert set(changes) == {"dev", "prod", "(hub: fleet)"}
-    dev, rendered = changes["dev"], render_fleet(fleet).files
+    dev, rendered = changes["dev"], render_fleet(fleet, fork=repo).files
     assert {path.split("/")[0] for path in dev.added} == {"shared"}
     for path in dev.removed:  # moved, as it was, into a shared folder
         _, _, component, name = path.split("/", 3)

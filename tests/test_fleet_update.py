@@ -116,7 +116,7 @@ def test_a_cluster_that_leaves_the_fleet_is_removed_but_its_users_files_stay(tmp
     left = {str(path.relative_to(repo)) for path in (repo / "clusters/dev").rglob("*") if path.is_file()}
     rendered = render_fleet(load_fleet(EXAMPLE / "fleet.yaml"))
     seeds = {path for path in rendered.seeds if path.startswith("clusters/dev/")}
-    assert len(seeds) > 20 and all(path.endswith("/custom/kustomization.yaml") for path in seeds)
+    assert len(seeds) >= 3 and all(path.endswith("/custom/kustomization.yaml") for path in seeds)
     assert left == {"clusters/dev/notes.md", *seeds}  # the users' files: their own, and the custom/ seeds
     assert not (repo / "clusters" / "dev" / ".argoflow-gen").exists()
     assert fleet_diff(fleet_file, repo).clusters == ()

@@ -21,7 +21,7 @@ OWNERS = {"click": "argoflow_gen.cli", "ruamel": "argoflow_gen.yamlio"}
 #: public facade, is above them all.
 LAYERS = (
     (),
-    ("argoflow_gen.loader", "argoflow_gen.layers", "argoflow_gen.schema", "argoflow_gen.rules"),
+    ("argoflow_gen.loader", "argoflow_gen.layers", "argoflow_gen.setexpr", "argoflow_gen.schema", "argoflow_gen.rules"),
     ("argoflow_gen.rendering",),
     ("argoflow_gen.api", "argoflow_gen.regenerate", "argoflow_gen.starter", "argoflow_gen.diff",
      "argoflow_gen.upgrade", "argoflow_gen.verify", "argoflow_gen.fleet", "argoflow_gen.vendor",

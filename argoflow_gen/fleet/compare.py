@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..escape import md_code, md_text
+from ..rendering.applications import APPLICATIONS_DIR
 from .model import Fleet
 
 HUB_LEVEL = "(hub: fleet)"
 _SHARED_USE = re.compile(r"^- (?:\.\./)+(shared/[^/\s]+)$", re.MULTILINE)
+_SHARED_SOURCE = re.compile(r"^    path: (?:\S*/)?(shared/[^/\s]+)$", re.MULTILINE)  # an Application syncing one
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,17 @@ class FleetChanges:
 
 
 def _users(files: Mapping[str, str], prefix: str) -> dict[str, set[tuple[str, str]]]:
-    """shared folder -> {(cluster, component)} whose overlay kustomization builds on it."""
+    """shared folder -> {(cluster, component)} whose overlay kustomization builds on it, or whose Application
+    syncs it."""
     found: dict[str, set[tuple[str, str]]] = {}
     for path, text in files.items():
         parts = path.split("/")
         if len(parts) == 4 and parts[0] == prefix and parts[3] == "kustomization.yaml":
             for shared in _SHARED_USE.findall(text):
                 found.setdefault(shared, set()).add((parts[1], parts[2]))
+        elif len(parts) == 4 and parts[0] == prefix and parts[2] == APPLICATIONS_DIR:
+            for shared in _SHARED_SOURCE.findall(text):
+                found.setdefault(shared, set()).add((parts[1], parts[3].removesuffix(".yaml")))
     return found
 
 

@@ -145,7 +145,9 @@ driven by the Argo CD of **{markdown_text(fleet.hub)}**.
 {'one ApplicationSet deploys' if fleet.deploy == 'applicationSet' else 'one app-of-apps per cluster deploys'} \
 each cluster's tree (`clusters/NAME/`), and the clusters' Secrets.
 - Every Application is named after its cluster (`dev-pipelines`) and targets that cluster's API server.
-- Folders that clusters render alike are written once, in `shared/`; a cluster's own folder holds what differs.
+- Folders that clusters render alike are written once, in `shared/`, and synced from there; a cluster's own \
+folder holds what differs. To customise a shared component on one cluster, create \
+`clusters/NAME/FOLDER/custom/kustomization.yaml` (a kustomize Component) and render again.
 
 {rollout}
 ## Install
@@ -155,5 +157,5 @@ each cluster's tree (`clusters/NAME/`), and the clusters' Secrets.
 2. On the hub: `kubectl apply -f fleet.yaml`.
 {secrets}
 Each cluster's `README.md` lists what that cluster needs before its sync (Secrets you create there, DNS, \
-login); its Argo CD steps do not apply: the hub's Argo CD deploys it.
+login); the hub's Argo CD deploys it.
 """

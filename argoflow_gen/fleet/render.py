@@ -7,12 +7,14 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from ..errors import ProfileError
 from ..loader import load_profile
 from ..planner import Generated
 from ..profile import Profile, thaw
 from ..rendering import Target, render
+from ..rendering.applications import APPLICATIONS_DIR
 from ..state import (
     LOCK_FILE,
     PRISTINE,
@@ -32,7 +34,7 @@ from ..yamlemit import dump
 from .model import Cluster, Fleet
 from .objects import fleet_files, readme
 from .secrets import cluster_secret
-from .share import Shared, overlay, shared_folders
+from .share import Shared, has_custom, overlay, point_at, shared_folders
 
 #: What Argo CD's ApplicationSet controller needs for a progressive rollout.
 PROGRESSIVE = {"applicationsetcontroller.enable.progressive.syncs": "true"}
@@ -108,9 +110,12 @@ def _check_not_vendored(fleet: Fleet, profiles: Mapping[str, Profile]) -> None:
 
 
 def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, read_only: bool = False,
-                 read_secrets: bool = True, profiles: Mapping[str, Profile] | None = None) -> Tree:
+                 read_secrets: bool = True, profiles: Mapping[str, Profile] | None = None,
+                 fork: Path | None = None) -> Tree:
     """The fleet's whole tree. ``previous`` are the files of an earlier render of the fleet (by path), so that
-    sealed values are carried on; ``profiles`` lets a caller pass clusters' profiles it already loaded."""
+    sealed values are carried on; ``profiles`` lets a caller pass clusters' profiles it already loaded; ``fork``
+    is the fleet's folder, where a cluster's ``custom/`` for a shared component is looked for (else in
+    ``previous``, or, when that is an earlier render on disk, in its folder)."""
     loaded = dict(profiles or {})
     for cluster in fleet.clusters:
         if cluster.name not in loaded:
@@ -123,7 +128,8 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
     for cluster in fleet.clusters:
         folder = fleet.folder(cluster.name)
         target = Target(name_prefix=f"{cluster.name}-", server=cluster.server, pristine=False,
-                        argocd_params=PROGRESSIVE if cluster.name == fleet.hub and fleet.rollout else {})
+                        argocd_params=PROGRESSIVE if cluster.name == fleet.hub and fleet.rollout else {},
+                        installs_argocd=cluster.name == fleet.hub)
         below = _Below(previous, f"{folder}/", folders[folder])
         trees[cluster.name] = render(loaded[cluster.name], previous=below, target=target, read_only=read_only,
                                      read_secrets=read_secrets)
@@ -135,19 +141,30 @@ def render_fleet(fleet: Fleet, *, previous: Mapping[str, str] | None = None, rea
     seeds: dict[str, str] = {}
     findings: list[str] = []
     warnings: list[str] = []
+    if fork is None and isinstance(previous, Generated):
+        fork = previous.directory
+    known: set[str] = set()
     for cluster in fleet.clusters:
         tree, folder = trees[cluster.name], fleet.folder(cluster.name)
         moved = by_cluster[cluster.name]
+        overlaid = {top for top in moved if has_custom(f"{folder}/{top}", previous, fork, known)}
         for path, text in tree.files.items():
-            top = path.split("/", 1)[0]
-            if top in moved and "/" in path:
-                if path == f"{top}/kustomization.yaml":
+            top, _, rest = path.partition("/")
+            if top in moved and rest:
+                if rest == "kustomization.yaml":
                     shared = moved[top]
                     files.update({f"{shared.path}/{name}": body for name, body in shared.files.items()})
-                    files[f"{folder}/{path}"] = overlay(f"{folder}/{top}", shared)
+                    if top in overlaid:
+                        files[f"{folder}/{path}"] = overlay(f"{folder}/{top}", shared)
                 continue
+            if top == APPLICATIONS_DIR and rest.removesuffix(".yaml") in moved:
+                component = rest.removesuffix(".yaml")
+                if component not in overlaid:  # the Application syncs the shared folder itself
+                    text = point_at(text, fleet.repo_path(f"{folder}/{component}"),
+                                    fleet.repo_path(moved[component].path))
             files[f"{folder}/{path}"] = text
-        seeds.update({f"{folder}/{path}": text for path, text in tree.seeds.items()})
+        seeds.update({f"{folder}/{path}": text for path, text in tree.seeds.items()
+                      if path.partition("/")[0] not in moved or path.partition("/")[0] in overlaid})
         findings.extend(f"{cluster.name}: {finding}" for finding in tree.findings)
         warnings.extend(f"{cluster.name}: {warning}" for warning in tree.warnings)
     hub = loaded[fleet.hub]

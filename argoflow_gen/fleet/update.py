@@ -32,7 +32,7 @@ def update_fleet(fleet_file: str | Path, repo: str | Path, *, dry_run: bool = Fa
     fleet = load_fleet(fleet_file)
 
     def renderer(previous: Mapping[str, str], read_only: bool) -> Tree:
-        return render_fleet(fleet, previous=previous, read_only=read_only)
+        return render_fleet(fleet, previous=previous, read_only=read_only, fork=Path(repo))
 
     return update_with(Path(repo), renderer, dry_run=dry_run, allow_dirty=allow_dirty, restore=restore,
                        state=is_fleet_state)

@@ -57,9 +57,10 @@ def render(profile: Profile, *, previous: Mapping[str, str] | None = None, rotat
     ingress.warn_example_names(ctx)
     component_apps(ctx)
     addon_apps(ctx)
-    folder = argocd.build(ctx)
-    if profile.spec.argocd.manage:
-        argocd_app(ctx, folder)
+    if ctx.target.installs_argocd:
+        folder = argocd.build(ctx)
+        if profile.spec.argocd.manage:
+            argocd_app(ctx, folder)
     write_folders(ctx)
     write_applications(ctx)
     docs.write(ctx)

@@ -102,6 +102,7 @@ def write(ctx: Context) -> None:
         components=components,
         extras=extras,
         manage=profile.spec.argocd.manage,
+        hub_argocd=not ctx.target.installs_argocd,
         argocd_ns=profile.spec.argocd.namespace,
         health_check="resource.customizations.health.argoproj.io_Application: |\n"
                      + "".join(f"  {line}\n" for line in APPLICATION_HEALTH.splitlines()),

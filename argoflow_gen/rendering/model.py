@@ -66,3 +66,4 @@ class Target:
     server: str = "https://kubernetes.default.svc"
     argocd_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # argocd-cmd-params-cm
     pristine: bool = True  # the tree carries its pristine copy (a fleet keeps one for all its clusters instead)
+    installs_argocd: bool = True  # False for a fleet's cluster other than the hub: the hub's Argo CD deploys it
