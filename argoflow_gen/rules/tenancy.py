@@ -63,7 +63,7 @@ def _contributors(spec: Mapping[str, Any], profile: Mapping[str, Any], base: Jso
                      "the gateway checks the groups claim of the Dex token oauth2-proxy passes on")
         name = kfam_name(kind.capitalize(), subject, contributor.get("role", "edit"))
         if name in names:
-            yield _p(at, f"gives the same object name as contributors[{names[name]}] ({name})",
+            yield _p(at, f"its objects would be named {name}, as those of contributors[{names[name]}]",
                      "Kubeflow names a contributor's objects after the letters and digits of its name")
         elif len(name) > MAX_NAME:
             yield _p(at, f"makes an object name of {len(name)} characters, over Kubernetes' {MAX_NAME}")
