@@ -7,6 +7,7 @@ example has contributors)."""
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,39 @@ def test_the_namespace_accepts_every_token_the_gateway_accepts(variant: str, ext
 
     assert sorted(map(checked, namespace), key=str) == sorted(map(checked, gateway), key=str)
     assert all("outputClaimToHeaders" not in rule for rule in namespace)  # the gateway alone sets the headers
+
+
+@pytest.mark.apiserver
+def test_the_api_server_accepts_the_contributors(kustomize: Kustomize, kube_server: Any, tmp_path: Path) -> None:
+    """The built objects, synced after Istio's CRDs into the profiles' namespaces as Argo CD would; a policy with
+    an action Istio does not have is refused beside them, so the CRDs' schemas are being applied."""
+    from argoflow_gen.verify.client import Client
+    from argoflow_gen.verify.kubeconfig import load_credentials
+    from argoflow_gen.verify.plan import Plan, sync_of
+
+    from .kubesim import ArgoCD
+
+    tree = _tree()
+    crds = _built(kustomize, tree, tmp_path, "istio-crds")
+    kinds = ("RoleBinding", "AuthorizationPolicy", "RequestAuthentication")
+    objects = [o for o in kustomize.build_objects(tmp_path / "user-namespace") if o["kind"] in kinds]
+    assert sorted(o["kind"] for o in objects) == sorted(["RoleBinding", "AuthorizationPolicy"] * 4
+                                                        + ["RequestAuthentication"])
+    broken = copy.deepcopy(_find(objects, "AuthorizationPolicy", "team-a", "group-acme-ml-platform-clusterrole-edit"))
+    broken["metadata"]["name"] = "broken"
+    broken["spec"]["action"] = "PERMIT"
+    namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+                  for name in ("team-a", "team-b")]
+    plan = Plan((sync_of("istio-crds", 0, "istio-system", ["ServerSideApply=true"], crds),
+                 sync_of("user-namespace", 60, "kubeflow", [], [*namespaces, *objects, broken])), ())
+    with Client(load_credentials(kube_server.kubeconfig)) as admin:
+        report = ArgoCD(admin).sync_plan(plan)
+        live = admin.get("/apis/rbac.authorization.k8s.io/v1/namespaces/team-a/rolebindings/"
+                         "group-acme-ml-platform-clusterrole-edit")
+    refused = {outcome.item.label(): outcome.message for outcome in report.refused}
+    assert list(refused) == ["AuthorizationPolicy team-a/broken"], refused
+    assert "PERMIT" in refused["AuthorizationPolicy team-a/broken"]
+    applied = {outcome.item.label() for outcome in report.outcomes if not outcome.refused}
+    assert {f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in objects} <= applied
+    assert live is not None and live["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                                                      "name": "acme:ml-platform"}]
