@@ -191,3 +191,13 @@ def test_the_api_server_accepts_the_contributors(kustomize: Kustomize, kube_serv
     assert {f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in objects} <= applied
     assert live is not None and live["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
                                                       "name": "acme:ml-platform"}]
+
+
+def test_every_oauth2_proxy_variant_names_the_issuers_its_gateway_accepts() -> None:
+    """A variant a release adds must say which machine tokens its gateway accepts, or its namespaces would
+    refuse them."""
+    from argoflow_gen import catalog
+    from argoflow_gen.rendering.contributors import M2M_ISSUERS
+
+    assert set(catalog.every_choice("oauth2-proxy", "variant")) == set(M2M_ISSUERS)
+    assert {variant for variant, _extra in VARIANTS} == set(M2M_ISSUERS)  # each built above
