@@ -373,6 +373,8 @@ EXAMPLE_CONTEXT = {
     "spec.repo.private": ["spec.repo.credentials={existingSecret: repository}"],
     "spec.registry.mirror": ["spec.repo.vendor=true"],
     "spec.registry.mappings": ["spec.repo.vendor=true"],
+    "spec.tenancy.profiles": [
+        "spec.identity.oidc={issuer: 'https://sso.acme.io', clientId: kubeflow, clientSecret: {existingSecret: oidc}}"],
 }
 
 

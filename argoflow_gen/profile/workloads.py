@@ -3,6 +3,7 @@ user namespaces."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Literal
@@ -17,6 +18,7 @@ from .common import (
     Email,
     Hostname,
     Image,
+    NonEmpty,
     Quantity,
 )
 from .declare import prop, record, scalar
@@ -207,10 +209,47 @@ class ResourceQuota:
     storage: Quantity | None = prop(default=None)
 
 
+def kfam_name(kind: str, subject: str, role: str) -> str:
+    """The name Kubeflow's access management gives a contributor's RoleBinding and AuthorizationPolicy: the
+    subject's kind, its name and ``clusterrole-ROLE`` joined by '-', lower-cased, every run of characters that
+    are not ASCII letters or digits made one '-' (``user-ada-acme-io-clusterrole-edit``)."""
+    runs = re.compile(r"[^a-zA-Z0-9]+")
+    return runs.sub("-", "-".join((kind, runs.sub("-", subject), "ClusterRole", role)).lower())
+
+
+@record(exactly_one=("user", "group"))
+class Contributor:
+    """Someone besides the owner who works in a profile's namespace: one login, or every member of a group."""
+
+    user: Email | None = prop("a login e-mail", default=None)
+    group: NonEmpty | None = prop(
+        "a group, as the login's groups claim names it (an external provider's, through Dex)", default=None)
+    role: str = prop("what they may do in the namespace: Kubeflow's edit or view role", default="edit",
+                     enum=("edit", "view"))
+
+    @property
+    def kind(self) -> str:
+        """``User`` or ``Group``, as a RoleBinding's subject names it."""
+        return "User" if self.user is not None else "Group"
+
+    @property
+    def subject(self) -> str:
+        """The e-mail or the group."""
+        return self.user if self.user is not None else self.group or ""
+
+    @property
+    def object_name(self) -> str:
+        """The name of its RoleBinding and AuthorizationPolicy (``kfam_name``)."""
+        return kfam_name(self.kind, self.subject, self.role)
+
+
 @record()
 class UserProfile:
     name: DnsLabel = prop("the Profile and its namespace", required=True)
     owner: Email = prop("the owner's login e-mail", required=True)
+    contributors: tuple[Contributor, ...] = prop(
+        "who else works in the namespace, as Kubeflow's access management (KFAM) would grant it: users and groups, "
+        "each with edit or view", default=())
     resource_quota: Annotated[Mapping[str, Quantity], ResourceQuota] = prop(
         "hard limits of the namespace", default_factory=lambda: MappingProxyType({}))
 
@@ -219,4 +258,5 @@ class UserProfile:
 class Tenancy:
     profiles: tuple[UserProfile, ...] = prop(
         "Kubeflow user namespaces (Profiles)", default=(),
-        example='[{name: team-a, owner: admin@example.com, resourceQuota: {cpu: "16", memory: 64Gi}}]')
+        example='[{name: team-a, owner: admin@example.com, contributors: [{group: ml-team, role: edit}], '
+                'resourceQuota: {cpu: "16", memory: 64Gi}}]')

@@ -74,6 +74,18 @@ def user_namespaces(ctx: Context, folder: Folder) -> None:
         folder.add_manifests("profiles.yaml", [_profile_object(p) for p in rest],
                              "Kubeflow user namespaces from the profile's spec.tenancy.profiles.")
     _store_keys(ctx, folder, profiles)
+    _contributors(ctx, folder, profiles)
+
+
+def _contributors(ctx: Context, folder: Folder, profiles: tuple[UserProfile, ...]) -> None:
+    """Each profile's contributors, in a file of its own; they sync after the Profiles."""
+    from .contributors import contributor_objects
+
+    for profile in profiles:
+        if profile.contributors:
+            folder.add_manifests(f"contributors-{profile.name}.yaml", contributor_objects(ctx, profile),
+                                 f"Who works in namespace {profile.name} besides its owner, as Kubeflow's access "
+                                 f"management grants it.")
 
 
 def _store_keys(ctx: Context, folder: Folder, profiles: tuple[UserProfile, ...]) -> None:

@@ -10,7 +10,8 @@ from ..profile.formats import SCP_URL, git_url_problem
 from ..schema import Problem
 from ..yamlio import JsonPath
 from .common import problem as _p
-from .identity import _auth, external_login
+from .identity import _auth
+from .tenancy import _profiles
 from .workloads import _argo_workflows, _monitoring, _notebooks, _pipelines
 
 #: The block of settings each DNS-01 solver of ``spec.ingress.tls.letsencrypt`` reads.
@@ -173,25 +174,6 @@ def _ingress(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pr
                  "set only one of managedIdentity, servicePrincipal")
     if ingress.get("domain") in ingress.get("extraHosts", []):
         yield _p(("spec", "ingress", "extraHosts"), "repeats spec.ingress.domain")
-
-
-def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    seen: dict[str, int] = {}
-    users = {user["email"].lower() for user in spec.get("identity", {}).get("users", [])}
-    external = external_login(spec.get("identity", {}))
-    reserved = {"kubeflow", "kubeflow-system", "istio-system", "auth", "oauth2-proxy", "cert-manager",
-                "knative-serving", "knative-eventing", "kube-system", "default", spec["argocd"]["namespace"]}
-    for index, profile in enumerate(spec.get("tenancy", {}).get("profiles", [])):
-        path: JsonPath = ("spec", "tenancy", "profiles", index)
-        name = profile["name"]
-        if name in seen:
-            yield _p((*path, "name"), f"repeats the name of spec.tenancy.profiles[{seen[name]}]")
-        seen.setdefault(name, index)
-        if name in reserved or name.startswith("kube-"):
-            yield _p((*path, "name"), f"{name!r} is a system namespace", "choose another profile name")
-        if not external and profile["owner"].lower() not in users:
-            yield _p((*path, "owner"), f"{profile['owner']} is not one of spec.identity.users",
-                     "the owner must be able to log in")
 
 
 def _secret_refs(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Mapping[str, Any]]]:
