@@ -256,6 +256,14 @@ class AddonSpec:
     secrets: tuple[Mapping[str, Any], ...] = ()
     options: Mapping[str, AddonOption] = field(default_factory=dict)
     along: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # values set when another add-on runs
+    #: its route on the Kubeflow gateway (``route``: prefix, Service, port), its pods (``pods``), who else may call
+    #: them (``principals``) and, where its namespace's NetworkPolicies would keep callers out, from where
+    #: (``networkPolicy``: ingress peers)
+    access: Mapping[str, Any] = field(default_factory=dict)
+    manifests: tuple[Mapping[str, Any], ...] = ()  # objects beside the chart, in its namespace
+    #: where the Kubeflow Pipelines artifact store goes in its values, and its ServiceAccount (the store admits it)
+    artifact_store: Mapping[str, Any] = field(default_factory=dict)
+    pod_default: Mapping[str, Any] = field(default_factory=dict)  # a PodDefault for notebooks in every profile
 
 
 @functools.cache
@@ -273,5 +281,8 @@ def addons() -> Mapping[str, AddonSpec]:
                             MappingProxyType(dict(helm.get("images", {})))),
             namespace=raw["namespace"], wave=int(raw["wave"]), server_side_apply=bool(raw.get("serverSideApply")),
             secrets=tuple(raw.get("secrets", ())), options=MappingProxyType(options),
-            along=MappingProxyType(dict(raw.get("along", {}))))
+            along=MappingProxyType(dict(raw.get("along", {}))), access=MappingProxyType(dict(raw.get("access", {}))),
+            manifests=tuple(raw.get("manifests", ())),
+            artifact_store=MappingProxyType(dict(raw.get("artifactStore", {}))),
+            pod_default=MappingProxyType(dict(raw.get("podDefault", {}))))
     return MappingProxyType(found)

@@ -10,9 +10,11 @@ from typing import Any
 
 from .. import catalog
 from ..profile.convert import thaw
+from .addonaccess import access_app, shares_artifact_store
 from .applications import sync_policy
 from .context import Context, ExpectedSecret
 from .model import App
+from .storage import artifact_store
 
 
 def merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,14 +36,30 @@ def _at(path: str, value: Any) -> dict[str, Any]:
     return dict(result)
 
 
+def store_values(ctx: Context, spec: catalog.AddonSpec) -> dict[str, Any]:
+    """Kubeflow Pipelines' artifact store (bucket, endpoint, region, the Secret with its keys) at the values paths
+    the catalog names for the add-on, with the values that turn its use on."""
+    if not shares_artifact_store(ctx, spec):
+        return {}
+    store = artifact_store(ctx)
+    paths = spec.artifact_store["values"]
+    result = dict(spec.artifact_store.get("also", {}))
+    for key, value in (("bucket", store.bucket), ("endpointURL", store.url), ("region", store.region),
+                       ("secret", store.secret), ("accessKey", store.keys[0]), ("secretKey", store.keys[1])):
+        if value:
+            result = merged(result, _at(paths[key], value))
+    return result
+
+
 def values(spec: catalog.AddonSpec, options: Mapping[str, str], own: Mapping[str, Any],
-           running: Collection[str] = ()) -> dict[str, Any]:
-    """An add-on's Helm values: the catalog's, those it sets beside each other add-on ``running``, then each option
-    at its values path, then the profile's own."""
+           running: Collection[str] = (), store: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An add-on's Helm values: the catalog's, those it sets beside each other add-on ``running``, the shared
+    artifact store's (``store_values``), then each option at its values path, then the profile's own."""
     result = dict(spec.helm.values)
     for other, extra in spec.along.items():
         if other in running:
             result = merged(result, extra)
+    result = merged(result, store or {})
     for name, value in sorted(options.items()):
         option = spec.options[name]
         result = merged(merged(result, option.also), _at(option.values, value))
@@ -60,7 +78,8 @@ def addon_apps(ctx: Context) -> None:
             "chart": spec.helm.chart,
             "targetRevision": spec.helm.target_revision,
             "helm": {"releaseName": addon.id,
-                     "valuesObject": values(spec, addon.options, thaw(addon.values), running)},
+                     "valuesObject": values(spec, addon.options, thaw(addon.values), running,
+                                            store_values(ctx, spec))},
         }
         wave = spec.wave if addon.sync_wave is None else addon.sync_wave
         ctx.apps.append(App(
@@ -68,6 +87,7 @@ def addon_apps(ctx: Context) -> None:
             sync_policy=sync_policy(ctx.profile, server_side=spec.server_side_apply, create_namespace=True),
             annotations={"argocd.argoproj.io/sync-wave": str(wave)},
         ))
+        access_app(ctx, addon.id, spec, wave)
         for secret in spec.secrets:
             ctx.expected_secrets.append(ExpectedSecret(namespace=spec.namespace, name=secret["name"],
                                                        keys=tuple(secret["keys"]), purpose=secret["purpose"]))

@@ -3,6 +3,9 @@ Registry's databases; and, with an external artifact store, the in-cluster one l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from .argoworkflows import STORE_SECRET
 from .components import customizes
 from .context import Context
 from .model import Folder
@@ -30,6 +33,36 @@ MODEL_REGISTRY_DB = register("model-registry", RandomSecret(
     keys=(("MYSQL_USER_NAME", Value(literal="root")), ("MYSQL_ROOT_PASSWORD", Value())),
     upstream_namespaced=False,
 ))
+
+
+@dataclass(frozen=True)
+class ArtifactStore:
+    """The S3 store Kubeflow Pipelines keeps artifacts in: the release's in-cluster one or the profile's, and the
+    kubeflow Secret holding its keys."""
+
+    endpoint: str  # host[:port]
+    bucket: str
+    region: str | None
+    insecure: bool
+    secret: str
+    keys: tuple[str, str]  # the access key's key and the secret key's key in ``secret``
+    in_cluster: bool
+
+    @property
+    def url(self) -> str:
+        return f"{'http' if self.insecure else 'https'}://{self.endpoint}"
+
+
+def artifact_store(ctx: Context) -> ArtifactStore:
+    """Where Kubeflow Pipelines, Argo Workflows and whatever else shares their artifacts keeps them."""
+    store = ctx.profile.spec.pipelines.s3
+    if store is None:
+        release_store = ctx.release.object_store
+        return ArtifactStore(release_store["endpoint"], release_store["bucket"], None, release_store["insecure"],
+                             release_store["secret"], ("accesskey", "secretkey"), in_cluster=True)
+    access, secret = store.credentials.pair().keys
+    return ArtifactStore(store.endpoint, store.bucket, store.region, store.insecure,
+                         store.credentials.existing_secret or STORE_SECRET, (access, secret), in_cluster=False)
 
 
 @customizes("model-registry")

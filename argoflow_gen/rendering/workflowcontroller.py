@@ -30,6 +30,7 @@ from .components import customizes
 from .context import Context
 from .model import Folder
 from .randomsecrets import RESTRICTED_CONTAINER, provide
+from .storage import artifact_store
 
 
 @customizes("pipelines")
@@ -58,22 +59,13 @@ def controller(ctx: Context, folder: Folder) -> None:
 
 def _artifact_repository(ctx: Context) -> dict[str, Any]:
     """The controller's default artifact repository, as the profile's artifact store says."""
-    store = ctx.profile.spec.pipelines.s3
-    release_store = ctx.release.object_store
-    if store is None:
-        endpoint, bucket, region, insecure = (release_store["endpoint"], release_store["bucket"], None,
-                                              release_store["insecure"])
-        secret, keys = release_store["secret"], ("accesskey", "secretkey")
-    else:
-        endpoint, bucket, region, insecure = store.endpoint, store.bucket, store.region, store.insecure
-        secret = store.credentials.existing_secret or STORE_SECRET
-        keys = store.credentials.pair().keys
-    s3: dict[str, Any] = {"endpoint": endpoint, "bucket": bucket}
-    if region:
-        s3["region"] = region
-    s3.update({"insecure": insecure, "keyFormat": release_store["keyFormat"],
-               "accessKeySecret": {"name": secret, "key": keys[0]},
-               "secretKeySecret": {"name": secret, "key": keys[1]}})
+    store = artifact_store(ctx)
+    s3: dict[str, Any] = {"endpoint": store.endpoint, "bucket": store.bucket}
+    if store.region:
+        s3["region"] = store.region
+    s3.update({"insecure": store.insecure, "keyFormat": ctx.release.object_store["keyFormat"],
+               "accessKeySecret": {"name": store.secret, "key": store.keys[0]},
+               "secretKeySecret": {"name": store.secret, "key": store.keys[1]}})
     return {"archiveLogs": True, "s3": s3}
 
 
