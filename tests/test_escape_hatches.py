@@ -92,3 +92,45 @@ def test_extra_applications_join_the_app_of_apps(tree: Path) -> None:
     (chart,) = load_yaml_documents((tree / "argocd-applications" / "cert-exporter.yaml").read_text())
     assert chart["spec"]["source"] == {"repoURL": "https://charts.example.com", "chart": "cert-exporter",
                                        "targetRevision": "3.1.0", "helm": {"valuesObject": {"replicas": 1}}}
+
+
+IMAGES = """\
+apiVersion: argoflow-gen/v1beta1
+kind: Profile
+metadata: {name: images}
+extends: [preset:minimal]
+spec:
+  repo: {url: https://git.acme.internal/platform/kubeflow-gitops.git}
+  kubeflow:
+    version: "VERSION"
+    components:
+      jupyter-web-app:
+        images:
+          - {name: ghcr.io/kubeflow/kubeflow/jupyter-web-app, newName: registry.acme.io/kf/jupyter-web-app,
+             newTag: v1.10.0-acme.1}
+      katib:
+        enabled: true
+        images:
+          - name: ghcr.io/kubeflow/katib/katib-ui
+            digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+"""
+
+
+@pytest.mark.kustomize
+@pytest.mark.parametrize("version", ["1.11.0", "1.10.2"])
+def test_image_overrides_replace_the_components_images(version: str, tmp_path: Path,
+                                                       kustomize: Kustomize) -> None:
+    (tmp_path / "images.yaml").write_text(IMAGES.replace("VERSION", version))
+    render(load_profile(tmp_path / "images.yaml")).write(tmp_path / "fork")
+
+    def images(folder: str, deployment: str) -> list[str]:
+        built = kustomize.build_objects(tmp_path / "fork" / folder)
+        (found,) = [d for d in built if d["kind"] == "Deployment" and d["metadata"]["name"] == deployment]
+        return [container["image"] for container in found["spec"]["template"]["spec"]["containers"]]
+
+    assert images("jupyter-web-app", "jupyter-web-app-deployment") == [
+        "registry.acme.io/kf/jupyter-web-app:v1.10.0-acme.1"]
+    assert images("katib", "katib-ui") == [
+        "ghcr.io/kubeflow/katib/katib-ui@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]
+    untouched = images("katib", "katib-controller")
+    assert untouched and all(image.startswith("ghcr.io/kubeflow/katib/katib-controller:") for image in untouched)

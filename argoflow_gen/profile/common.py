@@ -47,6 +47,15 @@ Quantity = Annotated[str, scalar(
 Image = Annotated[str, scalar(
     "image", type="string", format="image-reference",
     description="a container image reference such as ghcr.io/org/name:tag")]
+ImageName = Annotated[str, scalar(
+    "imageName", type="string", format="image-name",
+    description="an image without tag or digest, such as ghcr.io/kubeflow/kubeflow/jupyter-web-app")]
+ImageTag = Annotated[str, scalar(
+    "imageTag", type="string", pattern="^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+    description="an image tag: letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'")]
+ImageDigest = Annotated[str, scalar(
+    "imageDigest", type="string", pattern="^sha256:[a-f0-9]{64}$",
+    description="an image digest: sha256: and 64 lower-case hexadecimal digits")]
 EnvVar = Annotated[str, scalar(
     "envVar", type="string", pattern="^[A-Za-z_][A-Za-z0-9_]*$", description="an environment variable name")]
 LocalPath = Annotated[LocalFile, scalar(
@@ -151,6 +160,17 @@ class Scheduling:
 
     def __bool__(self) -> bool:
         return bool(self.node_selector or self.tolerations or self.affinity or self.priority_class_name)
+
+
+@record()
+class ImageOverride:
+    """One image of a component replaced, as kustomize's ``images`` transformer does: every container (and init
+    container) whose image is ``name``, at any tag, gets the new name, tag or digest."""
+
+    name: ImageName = prop("the image as the component's manifests name it, without tag or digest", required=True)
+    new_name: ImageName | None = prop("the image to use instead (another registry, a fork)", default=None)
+    new_tag: ImageTag | None = prop("the tag to use", default=None)
+    digest: ImageDigest | None = prop("the digest to pin, instead of a tag", default=None)
 
 
 @record()

@@ -23,6 +23,10 @@ _IMAGE = re.compile(
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
 )
+_IMAGE_NAME = re.compile(  # a reference without its tag or digest: what kustomize's images transformer matches
+    r"(?:(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+)
 _SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
 SCP_URL = re.compile(r"(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9.-]+):(?P<path>[^\s]+)")
 
@@ -56,6 +60,10 @@ def is_quantity(value: Any) -> bool:
 
 def is_image(value: str) -> bool:
     return len(value) <= 512 and bool(_IMAGE.fullmatch(value))
+
+
+def is_image_name(value: str) -> bool:
+    return len(value) <= 512 and bool(_IMAGE_NAME.fullmatch(value))
 
 
 def is_repo_path(value: str) -> bool:
@@ -140,6 +148,9 @@ FORMATS: dict[str, Format] = {
     "k8s-quantity": Format(is_quantity, "is not a Kubernetes quantity", "for example 500m, 2, 1.5Gi"),
     "image-reference": Format(is_image, "is not a valid image reference",
                               "for example ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.10.0"),
+    "image-name": Format(is_image_name, "is not an image name (without tag or digest)",
+                         "for example ghcr.io/kubeflow/kubeflow/jupyter-web-app: the tag goes in newTag, a digest "
+                         "in digest"),
     "repo-path": Format(is_repo_path, "is not a folder inside the repository",
                         "a relative path with '/' separators and no '..', or '.' for the repository root"),
     "git-url": Format(lambda v: git_url_problem(v) is None, "is not a usable git URL",

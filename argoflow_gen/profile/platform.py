@@ -14,6 +14,7 @@ from .common import (
     DnsSubdomain,
     GitUrl,
     HttpsUrl,
+    ImageOverride,
     LocalPath,
     ManifestData,
     NonEmpty,
@@ -100,6 +101,9 @@ class Component:
     patches: tuple[Patch, ...] = prop("kustomize patches added to the component's kustomization", default=())
     resources: tuple[ManifestData, ...] = prop("extra manifests added to the component", default=())
     scheduling: Scheduling = prop(default_factory=Scheduling)
+    images: tuple[ImageOverride, ...] = prop(
+        "images of the component replaced: another registry or name, a tag, or a digest (kustomize images)",
+        default=())
     options: Mapping[str, str] = prop(options=True, default_factory=lambda: MappingProxyType({}))
     eks_issuer: HttpsUrl | None = prop("the EKS cluster's OIDC issuer URL (variant m2m-dex-and-eks)",
                                        only=("oauth2-proxy",), default=None)

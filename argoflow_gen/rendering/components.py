@@ -70,6 +70,9 @@ def _escape_hatches(component: Component, folder: Folder) -> None:
     for patch in component.patches:
         body = thaw(patch.patch)
         folder.add_patch(body, thaw(patch.target) if patch.target else None)
+    for image in component.images:
+        entry = {"name": image.name, "newName": image.new_name, "newTag": image.new_tag, "digest": image.digest}
+        folder.images.append({key: value for key, value in entry.items() if value is not None})
 
 
 def _scheduling_patch(scheduling: Scheduling, group: str, kind: str) -> dict[str, Any]:

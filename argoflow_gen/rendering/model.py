@@ -21,6 +21,7 @@ class Folder:
     generators: list[dict[str, Any]] = field(default_factory=list)
     secret_generators: list[dict[str, Any]] = field(default_factory=list)
     patches: list[dict[str, Any]] = field(default_factory=list)
+    images: list[dict[str, str]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
 
     def add_manifests(self, name: str, documents: list[dict[str, Any]], comment: str = "") -> None:

@@ -12,7 +12,7 @@ from ..yamlio import JsonPath
 from .common import problem as _p
 from .identity import _auth
 from .tenancy import _profiles
-from .workloads import _argo_workflows, _monitoring, _notebooks, _pipelines
+from .workloads import _argo_workflows, _images, _monitoring, _notebooks, _pipelines
 
 #: The block of settings each DNS-01 solver of ``spec.ingress.tls.letsencrypt`` reads.
 DNS01_BLOCKS = {"dns01-cloudflare": "cloudflareApiToken", "dns01-route53": "route53", "dns01-clouddns": "cloudDNS",
@@ -25,8 +25,8 @@ EXAMPLE_TLDS = ("example", "invalid")
 def check(spec: Mapping[str, Any], written: Mapping[str, Any]) -> list[Problem]:
     """Every cross-field problem of the effective ``spec``; ``written`` is the spec as the layers wrote it."""
     problems: list[Problem] = []
-    for rule in (_components, _repo, _registry, _ingress, _auth, _notebooks, _pipelines, _profiles, _secrets,
-                 _extra_applications, _argo_workflows, _monitoring):
+    for rule in (_components, _images, _repo, _registry, _ingress, _auth, _notebooks, _pipelines, _profiles,
+                 _secrets, _extra_applications, _argo_workflows, _monitoring):
         problems.extend(rule(spec, written))
     return problems
 

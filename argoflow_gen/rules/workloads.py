@@ -26,6 +26,30 @@ def _notebooks(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[
         yield _p((*base, "gpus", "vendors"), "two vendors have the same limitsKey")
 
 
+def _images(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
+    """Image overrides: each changes something, a tag or a digest (not both), one entry per image, and only on
+    components built from kustomize (a Helm chart's images are its values)."""
+    release = catalog.release(spec["kubeflow"]["version"])
+    for cid, entry in written.get("kubeflow", {}).get("components", {}).items():
+        overrides = entry.get("images") or []
+        base: JsonPath = ("spec", "kubeflow", "components", cid, "images")
+        if overrides and cid in release.components and release.components[cid].helm is not None:
+            yield _p(base, f"{cid} is deployed from a Helm chart: its images are the chart's",
+                     "spec.registry moves them to a mirror; images is for components built from kustomize")
+            continue
+        seen: set[str] = set()
+        for index, image in enumerate(overrides):
+            if image.get("newTag") and image.get("digest"):
+                yield _p((*base, index, "digest"), "a digest pins the image: newTag would be ignored",
+                         "give newTag or digest, not both")
+            if not any(image.get(key) for key in ("newName", "newTag", "digest")):
+                yield _p((*base, index), f"{image['name']} is replaced by nothing",
+                         "give newName, newTag or digest")
+            if image["name"] in seen:
+                yield _p((*base, index, "name"), f"{image['name']} is listed twice", "one entry per image")
+            seen.add(image["name"])
+
+
 def _pipelines(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
     return iter(())
 
