@@ -313,6 +313,7 @@ def merge(layers: Sequence[Layer]) -> Merged:
 def _record(layer: Layer, value: Any, path: JsonPath, origins: dict[JsonPath, Origin],
             key_origins: dict[JsonPath, Origin]) -> None:
     document = layer.document
+    written_before = path in origins  # an earlier layer wrote here (and so, maybe, below)
     if path:
         line, column = document.values.get(path, document.position(path))
         origins[path] = Origin(document.file, line, column, layer.base)
@@ -323,9 +324,10 @@ def _record(layer: Layer, value: Any, path: JsonPath, origins: dict[JsonPath, Or
         for key, item in value.items():
             _record(layer, item, (*path, key), origins, key_origins)
         return
-    # a list or a scalar replaces whatever earlier layers wrote below this path
+    # a list or a scalar replaces whatever earlier layers wrote below this path (every path below one was
+    # written is recorded with it: where nothing was written, nothing is below)
     depth = len(path)
-    for table in (origins, key_origins):
+    for table in (origins, key_origins) if written_before or not path else ():
         for stale in [p for p in table if len(p) > depth and p[:depth] == path]:
             del table[stale]
     if isinstance(value, list):

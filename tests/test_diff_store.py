@@ -159,7 +159,10 @@ def test_one_lane_takes_the_heaviest_builds_and_the_others_the_lightest() -> Non
 
 def test_a_share_is_a_soft_limit_unless_the_user_set_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GOMEMLIMIT", raising=False)
-    assert go_limit(200 * MIB) == {"GOMEMLIMIT": "164MiB"}
+    monkeypatch.delenv("GOGC", raising=False)
+    assert go_limit(200 * MIB) == {"GOMEMLIMIT": "164MiB", "GOGC": "off"}  # the limit alone paces collection
+    monkeypatch.setenv("GOGC", "200")
+    assert go_limit(200 * MIB) == {"GOMEMLIMIT": "164MiB"}  # the user's GOGC stands
     assert go_limit(None) == {}
     monkeypatch.setenv("GOMEMLIMIT", "1GiB")
     assert go_limit(200 * MIB) == {}

@@ -51,7 +51,10 @@ class Budget:
 
 
 def go_limit(share: int | None) -> dict[str, str]:
-    """The environment that holds a Go program (kubectl) to ``share`` bytes, unless the user set a limit."""
+    """The environment that holds a Go program (kubectl) to ``share`` bytes, unless the user set a limit. The
+    limit alone decides when Go collects (``GOGC=off``, unless the user set GOGC): a build that stays within its
+    share never collects at all, where Go's default would collect each time its heap doubled."""
     if share is None or "GOMEMLIMIT" in os.environ:
         return {}
-    return {"GOMEMLIMIT": f"{max(share - NON_HEAP, MINIMUM_LIMIT) // MIB}MiB"}
+    limit = {"GOMEMLIMIT": f"{max(share - NON_HEAP, MINIMUM_LIMIT) // MIB}MiB"}
+    return limit if "GOGC" in os.environ else {**limit, "GOGC": "off"}
