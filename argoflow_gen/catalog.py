@@ -114,6 +114,7 @@ class Release:
     kserve_ingress: Mapping[str, Any]
     notebooks: Mapping[str, Any]
     spawner_config: Mapping[str, Any]
+    dashboard_links: Mapping[str, Any]  # the Central Dashboard's links as upstream's overlay deploys them
     components: Mapping[str, ComponentSpec]
     argocd: ArgoCDSpec
     ignore_sets: Mapping[str, tuple[Mapping[str, Any], ...]]
@@ -189,6 +190,7 @@ def release(version: str) -> Release:
         kserve_ingress=MappingProxyType(raw["kserveIngress"]),
         notebooks=MappingProxyType(raw["notebooks"]),
         spawner_config=MappingProxyType(raw["spawnerConfig"]),
+        dashboard_links=MappingProxyType(raw["dashboardLinks"]),
         components=MappingProxyType(components),
         argocd=ArgoCDSpec(argocd["repoURL"], argocd["install"], argocd["installHA"], int(argocd["wave"])),
         ignore_sets=MappingProxyType(

@@ -91,6 +91,38 @@ def _components() -> Iterator[Keyed]:
         yield Keyed(cid, spec.description, options)
 
 
+DashboardTarget = Annotated[str, scalar(
+    "dashboardLink", type="string", pattern=r"^(/[^\s]*|https?://[^\s]+)$",
+    description="a path on the Kubeflow host (/grafana/) or an http(s) URL")]
+
+
+@record()
+class MenuLink:
+    text: NonEmpty = prop("the entry's label", required=True)
+    link: DashboardTarget = prop("where it leads", required=True)
+    icon: str | None = prop("a Material or Kubeflow icon name (book, launch, kubeflow:katib)", default=None)
+
+
+@record()
+class InfoLink:
+    text: NonEmpty = prop("the entry's title", required=True)
+    link: DashboardTarget = prop("where it leads", required=True)
+    desc: str = prop("a line under the title", default="")
+
+
+@record()
+class DashboardLinks:
+    """Entries the Central Dashboard shows besides upstream's own, which stay as they are."""
+
+    menu: tuple[MenuLink, ...] = prop("sidebar entries opened inside the dashboard", default=())
+    external: tuple[MenuLink, ...] = prop("sidebar entries opened in a new tab", default=())
+    quick: tuple[InfoLink, ...] = prop("quick shortcuts on the home page", default=())
+    documentation: tuple[InfoLink, ...] = prop("documentation entries on the home page", default=())
+
+    def __bool__(self) -> bool:
+        return bool(self.menu or self.external or self.quick or self.documentation)
+
+
 @record()
 class Component:
     """A component of the release: the catalog says what it is; the profile says whether and how it runs."""
@@ -107,6 +139,9 @@ class Component:
     options: Mapping[str, str] = prop(options=True, default_factory=lambda: MappingProxyType({}))
     eks_issuer: HttpsUrl | None = prop("the EKS cluster's OIDC issuer URL (variant m2m-dex-and-eks)",
                                        only=("oauth2-proxy",), default=None)
+    links: DashboardLinks = prop("the dashboard's links besides upstream's (add-ons behind the gateway are added "
+                                 "to its external links)", only=("central-dashboard",),
+                                 default_factory=DashboardLinks)
     registration_flow: bool | None = prop("let new users create their own profile from the dashboard",
                                           only=("central-dashboard",), default=None)
     chart_version: str | None = prop("the sealed-secrets Helm chart version", only=("sealed-secrets",),

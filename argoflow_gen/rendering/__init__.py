@@ -26,6 +26,7 @@ from . import (  # noqa: F401 - they register customizers
     argosso,
     argoworkflows,
     auth,
+    dashboard,
     docs,
     ingress,
     notebooks,
