@@ -201,3 +201,34 @@ def test_every_oauth2_proxy_variant_names_the_issuers_its_gateway_accepts() -> N
 
     assert set(catalog.every_choice("oauth2-proxy", "variant")) == set(M2M_ISSUERS)
     assert {variant for variant, _extra in VARIANTS} == set(M2M_ISSUERS)  # each built above
+
+
+DEFAULTS = ("spec.tenancy.defaults={contributors: [{group: 'acme:ml-admins', role: view}, {user: bob@acme.io}, "
+            "{user: admin@example.com}], resourceQuota: {cpu: '8', memory: 32Gi}}")
+PLUGINS = ("spec.tenancy.profiles=[{name: team-a, owner: admin@example.com, resourceQuota: {cpu: '16'}, "
+           "contributors: [{user: bob@acme.io, role: view}], awsIamRole: 'arn:aws:iam::123456789012:role/team-a'}, "
+           "{name: team-b, owner: carol@acme.io, gcpServiceAccount: team-b@acme-ml.iam.gserviceaccount.com}]")
+
+
+@pytest.mark.kustomize
+@pytest.mark.parametrize("version", VERSIONS)
+def test_profile_defaults_and_plugins_reach_every_profile(version: str, kustomize: Kustomize,
+                                                          tmp_path: Path) -> None:
+    objects = _built(kustomize, _tree(version, DEFAULTS, PLUGINS), tmp_path, "user-namespace")
+    team_a, team_b = (_find(objects, "Profile", None, name)["spec"] for name in ("team-a", "team-b"))
+    assert team_a["resourceQuotaSpec"] == {"hard": {"requests.cpu": "16", "requests.memory": "32Gi"}}  # own cpu
+    assert team_b["resourceQuotaSpec"] == {"hard": {"requests.cpu": "8", "requests.memory": "32Gi"}}
+    assert team_a["plugins"] == [{"kind": "AwsIamForServiceAccount",
+                                  "spec": {"awsIamRole": "arn:aws:iam::123456789012:role/team-a",
+                                           "annotateOnly": True}}]
+    assert team_b["plugins"] == [{"kind": "WorkloadIdentity",
+                                  "spec": {"gcpServiceAccount": "team-b@acme-ml.iam.gserviceaccount.com"}}]
+    bindings = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects if o["kind"] == "RoleBinding"
+                and o["metadata"]["name"].startswith(("user-", "group-"))}
+    assert bindings == {
+        ("team-a", "group-acme-ml-admins-clusterrole-view"),  # the default group
+        ("team-a", "user-bob-acme-io-clusterrole-view"),  # its own entry for bob wins over the default's edit
+        ("team-b", "group-acme-ml-admins-clusterrole-view"),
+        ("team-b", "user-bob-acme-io-clusterrole-edit"),  # the default
+        ("team-b", "user-admin-example-com-clusterrole-edit"),  # a default user; team-a's owner, so not there
+    }

@@ -3,6 +3,7 @@ user namespaces."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -243,6 +244,15 @@ class Contributor:
         return kfam_name(self.kind, self.subject, self.role)
 
 
+AwsIamRole = Annotated[str, scalar(
+    "awsIamRole", type="string", pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$",
+    description="an AWS IAM role ARN, such as arn:aws:iam::123456789012:role/kubeflow-team-a")]
+GcpServiceAccount = Annotated[str, scalar(
+    "gcpServiceAccount", type="string", pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]"
+    r"\.iam\.gserviceaccount\.com$",
+    description="a Google service account e-mail, such as team-a@my-project.iam.gserviceaccount.com")]
+
+
 @record()
 class UserProfile:
     name: DnsLabel = prop("the Profile and its namespace", required=True)
@@ -252,6 +262,24 @@ class UserProfile:
         "each with edit or view", default=())
     resource_quota: Annotated[Mapping[str, Quantity], ResourceQuota] = prop(
         "hard limits of the namespace", default_factory=lambda: MappingProxyType({}))
+    aws_iam_role: AwsIamRole | None = prop(
+        "the IAM role the namespace's workloads assume (the profile controller's AwsIamForServiceAccount plugin, "
+        "annotating its default-editor account; the role's trust policy admits it)", default=None)
+    gcp_service_account: GcpServiceAccount | None = prop(
+        "the Google service account the namespace's workloads act as (the profile controller's WorkloadIdentity "
+        "plugin)", default=None)
+
+
+@record()
+class ProfileDefaults:
+    """What every profile gets unless it says otherwise."""
+
+    contributors: tuple[Contributor, ...] = prop(
+        "contributors of every profile, before its own (its own entry for the same user or group wins; an entry "
+        "naming a profile's owner is left out there)", default=())
+    resource_quota: Annotated[Mapping[str, Quantity], ResourceQuota] = prop(
+        "hard limits of every namespace; a profile's own limits win, key by key",
+        default_factory=lambda: MappingProxyType({}))
 
 
 @record()
@@ -260,3 +288,16 @@ class Tenancy:
         "Kubeflow user namespaces (Profiles)", default=(),
         example='[{name: team-a, owner: admin@example.com, contributors: [{group: ml-team, role: edit}], '
                 'resourceQuota: {cpu: "16", memory: 64Gi}}]')
+    defaults: ProfileDefaults | None = prop("what every profile gets unless it says otherwise", default=None)
+
+    def with_defaults(self, profile: UserProfile) -> UserProfile:
+        """``profile`` with the defaults it does not override: the default contributors first (but its owner,
+        and any user or group it lists itself), then its own; the default quota under its own, key by key."""
+        if self.defaults is None:
+            return profile
+        own = {(c.kind, c.subject.lower() if c.user else c.subject) for c in profile.contributors}
+        inherited = tuple(c for c in self.defaults.contributors
+                          if (c.kind, c.subject.lower() if c.user else c.subject) not in own
+                          and (c.user or "").lower() != profile.owner.lower())
+        quota = MappingProxyType({**self.defaults.resource_quota, **profile.resource_quota})
+        return dataclasses.replace(profile, contributors=inherited + profile.contributors, resource_quota=quota)

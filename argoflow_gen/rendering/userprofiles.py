@@ -20,16 +20,20 @@ def profile_name_for(email: str) -> str:
 
 
 def default_profiles(ctx: Context) -> tuple[UserProfile, ...]:
+    """The user namespaces: the profile's own, or else one for the admin (or the first user); each with the
+    defaults of ``spec.tenancy.defaults`` it does not override."""
     profile = ctx.profile
-    if profile.spec.tenancy.profiles:
-        return profile.spec.tenancy.profiles
+    tenancy = profile.spec.tenancy
+    if tenancy.profiles:
+        return tuple(tenancy.with_defaults(user_profile) for user_profile in tenancy.profiles)
     identity = profile.spec.identity
     owner = identity.admin or (identity.users[0].email if identity.users else None)
     if owner is None:
         return ()
     from types import MappingProxyType
 
-    return (UserProfile(name=profile_name_for(owner), owner=owner, resource_quota=MappingProxyType({})),)
+    return (tenancy.with_defaults(UserProfile(name=profile_name_for(owner), owner=owner,
+                                              resource_quota=MappingProxyType({}))),)
 
 
 def _quota(profile: UserProfile) -> dict[str, Any]:
@@ -41,10 +45,24 @@ def _quota(profile: UserProfile) -> dict[str, Any]:
     return {"hard": hard}
 
 
+def _plugins(profile: UserProfile) -> list[dict[str, Any]]:
+    """The profile controller's plugins a profile asks for: an AWS IAM role (only annotated on the namespace's
+    default-editor account: the role's trust policy is the cloud side's), a Google service account."""
+    plugins: list[dict[str, Any]] = []
+    if profile.aws_iam_role:
+        plugins.append({"kind": "AwsIamForServiceAccount",
+                        "spec": {"awsIamRole": profile.aws_iam_role, "annotateOnly": True}})
+    if profile.gcp_service_account:
+        plugins.append({"kind": "WorkloadIdentity", "spec": {"gcpServiceAccount": profile.gcp_service_account}})
+    return plugins
+
+
 def _profile_object(profile: UserProfile) -> dict[str, Any]:
     spec: dict[str, Any] = {"owner": {"kind": "User", "name": profile.owner}}
     if profile.resource_quota:
         spec["resourceQuotaSpec"] = _quota(profile)
+    if plugins := _plugins(profile):
+        spec["plugins"] = plugins
     return {"apiVersion": "kubeflow.org/v1beta1", "kind": "Profile", "metadata": {"name": profile.name},
             "spec": spec}
 
@@ -69,6 +87,8 @@ def user_namespaces(ctx: Context, folder: Folder) -> None:
     ]
     if first.resource_quota:
         operations.append({"op": "add", "path": "/spec/resourceQuotaSpec", "value": _quota(first)})
+    if plugins := _plugins(first):
+        operations.append({"op": "add", "path": "/spec/plugins", "value": plugins})
     folder.add_patch(operations, target)
     if rest:
         folder.add_manifests("profiles.yaml", [_profile_object(p) for p in rest],

@@ -33,6 +33,10 @@ def _profiles(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[P
             yield _p((*path, "owner"), f"{profile['owner']} is not one of spec.identity.users",
                      "the owner must be able to log in")
         yield from _contributors(spec, profile, path, users, external)
+    defaults = spec.get("tenancy", {}).get("defaults") or {}
+    if defaults.get("contributors"):  # each is checked as a profile's own would be (no profile owns them)
+        yield from _contributors(spec, {"owner": "", "contributors": defaults["contributors"]},
+                                 ("spec", "tenancy", "defaults"), users, external)
 
 
 def _contributors(spec: Mapping[str, Any], profile: Mapping[str, Any], base: JsonPath, users: set[str],
