@@ -33,8 +33,7 @@ class Addon:
     options: Mapping[str, str] = prop(options=True, default_factory=lambda: MappingProxyType({}))
     address_pools: tuple[AddressPool, ...] = prop(
         "the addresses MetalLB gives LoadBalancer Services (the gateway's, with spec.ingress.serviceType: "
-        "LoadBalancer), as IPAddressPools with their advertisements", only=("metallb",), default=(),
-        example="[{name: default, addresses: [192.168.10.240-192.168.10.250]}]")
+        "LoadBalancer), as IPAddressPools with their advertisements", only=("metallb",), default=())
     provider: str | None = prop("the DNS provider the gateway's host names are published in (with its block below)",
                                 only=("external-dns",), enum=PROVIDERS, default=None)
     cloudflare_api_token: SecretRef | None = prop(

@@ -45,7 +45,7 @@ def _metallb(spec: Mapping[str, Any], metallb: Mapping[str, Any]) -> Iterator[Pr
         service_type = spec.get("ingress", {}).get("serviceType")
         yield _p(base, "MetalLB has no addressPools: it would give LoadBalancer Services no address",
                  "add addressPools: [{name: default, addresses: [FROM-TO]}], the addresses the gateway takes with "
-                 f"spec.ingress.serviceType: LoadBalancer (it is {service_type})")
+                 f"spec.ingress.serviceType: LoadBalancer, now {service_type}")
         return
     names: dict[str, int] = {}
     taken: list[tuple[Span, JsonPath]] = []
