@@ -266,6 +266,7 @@ class AddonSpec:
     #: where the Kubeflow Pipelines artifact store goes in its values, and its ServiceAccount (the store admits it)
     artifact_store: Mapping[str, Any] = field(default_factory=dict)
     pod_default: Mapping[str, Any] = field(default_factory=dict)  # a PodDefault for notebooks in every profile
+    extras_after_chart: bool = False  # its folder's objects need the chart's CRDs and webhooks: sync a wave later
 
 
 @functools.cache
@@ -286,5 +287,6 @@ def addons() -> Mapping[str, AddonSpec]:
             along=MappingProxyType(dict(raw.get("along", {}))), access=MappingProxyType(dict(raw.get("access", {}))),
             manifests=tuple(raw.get("manifests", ())),
             artifact_store=MappingProxyType(dict(raw.get("artifactStore", {}))),
-            pod_default=MappingProxyType(dict(raw.get("podDefault", {}))))
+            pod_default=MappingProxyType(dict(raw.get("podDefault", {}))),
+            extras_after_chart=bool(raw.get("extrasAfterChart")))
     return MappingProxyType(found)

@@ -18,7 +18,7 @@ from argoflow_gen.rendering import render
 from argoflow_gen.rendering.addons import merged
 
 from .conftest import FORK, load_yaml_documents
-from .tier import chart_folder, helm_template
+from .tier import ADDON_SETTINGS, chart_folder, helm_template
 
 ADDONS = sorted(addons())
 
@@ -35,7 +35,7 @@ def _application(tree: dict[str, str], name: str) -> dict[str, Any]:
 @pytest.mark.parametrize("addon", ADDONS)
 def test_each_addon_with_its_defaults_renders_builds_and_fits_its_charts_values_schema(
         addon: str, application_validator: Any, tmp_path: Path) -> None:
-    tree = _tree(f"spec.addons={{{addon}: {{}}}}")
+    tree = _tree(f"spec.addons={{{addon}: {ADDON_SETTINGS.get(addon, '{}')}}}")
     app = _application(tree, addon)
     application_validator.validate(app)
     spec = addons()[addon]
@@ -54,7 +54,7 @@ def test_each_addon_with_its_defaults_renders_builds_and_fits_its_charts_values_
 
 
 def test_a_chart_values_schema_refuses_what_it_should(tmp_path: Path) -> None:
-    source = _application(_tree("spec.addons={metallb: {}}"), "metallb")["spec"]["source"]
+    source = _application(_tree(f"spec.addons={{metallb: {ADDON_SETTINGS['metallb']}}}"), "metallb")["spec"]["source"]
     chart = chart_folder(source, tmp_path)
     schema = json.loads((chart / "values.schema.json").read_text(encoding="utf-8"))
     defaults = load_yaml_documents((chart / "values.yaml").read_text(encoding="utf-8"))[0]

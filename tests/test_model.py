@@ -47,6 +47,10 @@ ALTERNATIVES = {
     "cloudflare": ["spec.ingress.tls.mode=letsencrypt",
                    "spec.ingress.tls.letsencrypt={email: ops@acme.io, solver: dns01-cloudflare, "
                    "cloudflareApiToken: {existingSecret: cloudflare}}"],
+    "dns-cloudflare": ["spec.addons.external-dns={provider: cloudflare, cloudflareApiToken: {existingSecret: cf}}"],
+    "dns-google": ["spec.addons.external-dns={provider: google, cloudDNS: {project: acme-dns-1234, "
+                   "serviceAccountKey: {existingSecret: gcp}}}"],
+    "dns-azure": ["spec.addons.external-dns={provider: azure, azureDNS: {config: {existingSecret: azure}}}"],
     "existing-secret-tls": ["spec.ingress.tls={mode: existing-secret, secretName: gateway-tls}",
                             "spec.pipelines.mode=standalone"],
     "ssh": ["spec.repo={url: 'git@github.com:acme/kf.git', private: true, credentials: {sealed: {type: ssh, "

@@ -53,7 +53,11 @@ class Scenario:
 
 
 #: Every platform add-on, with its defaults.
-ADDONS = "spec.addons={" + ", ".join(f"{aid}: {{}}" for aid in addons()) + "}"
+#: What an add-on needs besides being named: MetalLB the addresses it hands out, ExternalDNS its provider.
+ADDON_SETTINGS = {"metallb": "{addressPools: [{name: gateway, addresses: [192.168.10.240-192.168.10.250]}, "
+                             "{name: spare, addresses: [10.20.0.0/28], autoAssign: false, advertisement: bgp}]}",
+                  "external-dns": "{provider: cloudflare, cloudflareApiToken: {existingSecret: cloudflare}}"}
+ADDONS = "spec.addons={" + ", ".join(f"{aid}: {ADDON_SETTINGS.get(aid, '{}')}" for aid in addons()) + "}"
 
 
 def _example_version(path: Path) -> str:

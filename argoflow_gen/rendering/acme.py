@@ -16,7 +16,8 @@ from typing import Any
 
 from ..profile import KeyPair, LetsEncrypt, SecretRef
 from .components import customizes
-from .context import Context, ExpectedSecret
+from .context import Context
+from .credentials import key_pair, secret_ref
 from .model import Folder
 
 ACME_ISSUER = "kubeflow-letsencrypt"
@@ -118,28 +119,11 @@ def _azure_dns(ctx: Context, folder: Folder, le: LetsEncrypt) -> dict[str, Any]:
 
 def _secret(ctx: Context, folder: Folder, ref: SecretRef, sealed_name: str, default_key: str,
             purpose: str) -> tuple[str, str]:
-    """(name, key) of the Secret holding one credential: sealed into ``folder``, or the user's."""
-    if ref.sealed is not None:
-        from .sealed import seal_values
-
-        seal_values(ctx, folder, SECRET_NAMESPACE, sealed_name, {default_key: ref.sealed})
-        return sealed_name, default_key
-    name, key = ref.existing_secret or "", ref.key or default_key
-    ctx.expected_secrets.append(ExpectedSecret(namespace=SECRET_NAMESPACE, name=name, keys=(key,), purpose=purpose))
-    return name, key
+    return secret_ref(ctx, folder, SECRET_NAMESPACE, ref, sealed_name, default_key, purpose)
 
 
 def _pair(ctx: Context, folder: Folder, pair: KeyPair, sealed_name: str, purpose: str) -> str:
-    """The name of the Secret holding a key pair: sealed into ``folder``, or the user's."""
-    if pair.sealed is not None:
-        from .sealed import seal_values
-
-        seal_values(ctx, folder, SECRET_NAMESPACE, sealed_name, dict(zip(pair.keys, pair.sealed, strict=True)))
-        return sealed_name
-    name = pair.existing_secret or ""
-    ctx.expected_secrets.append(ExpectedSecret(namespace=SECRET_NAMESPACE, name=name, keys=pair.keys,
-                                               purpose=purpose))
-    return name
+    return key_pair(ctx, folder, SECRET_NAMESPACE, pair, sealed_name, purpose)
 
 
 @customizes("oauth2-proxy")

@@ -6,7 +6,8 @@ in ``data/addons.json``):
   the add-on sits behind the same login as Kubeflow; an AuthorizationPolicy admitting the gateway, and the callers
   the catalog names, to its pods (which run in the mesh: the mesh denies what no policy admits); a NetworkPolicy
   where its namespace's would keep the gateway out;
-- the objects the catalog lists beside the chart (a volume);
+- the objects the catalog lists beside the chart (a volume), and those the profile's settings make (MetalLB's
+  address pools, sealed credentials);
 - with Kubeflow Pipelines' in-cluster artifact store, an AuthorizationPolicy admitting its ServiceAccount there;
 - a PodDefault in every profile namespace, for notebooks to reach it.
 """
@@ -86,9 +87,15 @@ def _pod_defaults(ctx: Context, spec: catalog.AddonSpec) -> list[dict[str, Any]]
             for profile in default_profiles(ctx)]
 
 
-def access_app(ctx: Context, addon_id: str, spec: catalog.AddonSpec, wave: int) -> None:
-    """The add-on's folder and its Application, when the catalog gives it anything beside the chart."""
-    folder = Folder(id=f"{FOLDER}/{addon_id}", title=f"the {spec.title} add-on")
+def extras_folder(addon_id: str, spec: catalog.AddonSpec) -> Folder:
+    """The add-on's folder, for what it needs beside its chart."""
+    return Folder(id=f"{FOLDER}/{addon_id}", title=f"the {spec.title} add-on")
+
+
+def access_app(ctx: Context, addon_id: str, spec: catalog.AddonSpec, wave: int, folder: Folder) -> None:
+    """The add-on's folder and its Application, when the catalog or the profile gives it anything beside the chart
+    (``folder`` may hold the profile's part already). It syncs with the chart, or a wave after it where its objects
+    need the chart's CRDs and webhooks."""
     if spec.access:
         folder.add_manifests("access.yaml", _route(spec),
                              f"{spec.title} at {spec.access['route']['prefix']} on the Kubeflow gateway, behind its "
@@ -106,6 +113,7 @@ def access_app(ctx: Context, addon_id: str, spec: catalog.AddonSpec, wave: int) 
         return
     ctx.folders[folder.id] = folder
     profile = ctx.profile
+    wave += 1 if spec.extras_after_chart else 0
     ctx.apps.append(App(
         name=f"{addon_id}-extras", namespace=spec.namespace, wave=wave,
         source={"repoURL": profile.spec.repo.url, "targetRevision": profile.spec.repo.revision,

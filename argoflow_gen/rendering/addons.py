@@ -10,9 +10,10 @@ from typing import Any
 
 from .. import catalog
 from ..profile.convert import thaw
-from .addonaccess import access_app, shares_artifact_store
+from .addonaccess import access_app, extras_folder, shares_artifact_store
 from .applications import sync_policy
 from .context import Context, ExpectedSecret
+from .infra import infra_settings
 from .model import App
 from .storage import artifact_store
 
@@ -52,9 +53,11 @@ def store_values(ctx: Context, spec: catalog.AddonSpec) -> dict[str, Any]:
 
 
 def values(spec: catalog.AddonSpec, options: Mapping[str, str], own: Mapping[str, Any],
-           running: Collection[str] = (), store: Mapping[str, Any] | None = None) -> dict[str, Any]:
+           running: Collection[str] = (), store: Mapping[str, Any] | None = None,
+           settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """An add-on's Helm values: the catalog's, those it sets beside each other add-on ``running``, the shared
-    artifact store's (``store_values``), then each option at its values path, then the profile's own."""
+    artifact store's (``store_values``), then each option at its values path, those of its typed ``settings``,
+    then the profile's own."""
     result = dict(spec.helm.values)
     for other, extra in spec.along.items():
         if other in running:
@@ -63,7 +66,7 @@ def values(spec: catalog.AddonSpec, options: Mapping[str, str], own: Mapping[str
     for name, value in sorted(options.items()):
         option = spec.options[name]
         result = merged(merged(result, option.also), _at(option.values, value))
-    return merged(result, own)
+    return merged(merged(result, settings or {}), own)
 
 
 def addon_apps(ctx: Context) -> None:
@@ -73,13 +76,15 @@ def addon_apps(ctx: Context) -> None:
         if not addon.on:
             continue
         spec = catalog.addons()[addon.id]
+        folder = extras_folder(addon.id, spec)
+        settings = infra_settings(ctx, addon, spec.namespace, folder)
         source = {
             "repoURL": spec.helm.repo_url,
             "chart": spec.helm.chart,
             "targetRevision": spec.helm.target_revision,
             "helm": {"releaseName": addon.id,
                      "valuesObject": values(spec, addon.options, thaw(addon.values), running,
-                                            store_values(ctx, spec))},
+                                            store_values(ctx, spec), settings)},
         }
         wave = spec.wave if addon.sync_wave is None else addon.sync_wave
         ctx.apps.append(App(
@@ -87,7 +92,7 @@ def addon_apps(ctx: Context) -> None:
             sync_policy=sync_policy(ctx.profile, server_side=spec.server_side_apply, create_namespace=True),
             annotations={"argocd.argoproj.io/sync-wave": str(wave)},
         ))
-        access_app(ctx, addon.id, spec, wave)
+        access_app(ctx, addon.id, spec, wave, folder)
         for secret in spec.secrets:
             ctx.expected_secrets.append(ExpectedSecret(namespace=spec.namespace, name=secret["name"],
                                                        keys=tuple(secret["keys"]), purpose=secret["purpose"]))

@@ -11,6 +11,7 @@ from ..schema import Problem
 from ..yamlio import JsonPath
 from .common import problem as _p
 from .identity import _auth
+from .infra import _addons
 from .tenancy import _profiles
 from .workloads import _argo_workflows, _images, _monitoring, _notebooks, _pipelines
 
@@ -26,7 +27,7 @@ def check(spec: Mapping[str, Any], written: Mapping[str, Any]) -> list[Problem]:
     """Every cross-field problem of the effective ``spec``; ``written`` is the spec as the layers wrote it."""
     problems: list[Problem] = []
     for rule in (_components, _images, _repo, _registry, _ingress, _auth, _notebooks, _pipelines, _profiles,
-                 _secrets, _extra_applications, _argo_workflows, _monitoring):
+                 _secrets, _extra_applications, _argo_workflows, _monitoring, _addons):
         problems.extend(rule(spec, written))
     return problems
 
@@ -181,6 +182,7 @@ def _secret_refs(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, Mapping
     if isinstance(value, Mapping):
         named = path and path[-1] in ("clientSecret", "credentials", "cloudflareApiToken", "passwordHashFrom",
                                       "serviceAccountKey", "bindPW")
+        named = named or path[-2:] == ("azureDNS", "config")
         if named and path[:2] != ("spec", "repo"):
             yield path, value
             return
