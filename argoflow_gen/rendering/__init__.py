@@ -26,6 +26,7 @@ from . import (  # noqa: F401 - they register customizers
     argosso,
     argoworkflows,
     auth,
+    databases,
     docs,
     ingress,
     notebooks,
