@@ -58,6 +58,8 @@ def test_pipelines_on_an_external_mysql(version: str, mode: str, tmp_path: Path,
     built = kustomize.build_objects(tmp_path / "fork" / "pipelines")
     assert "mysql" not in names(built, "Deployment") | names(built, "Service") | names(built, "ServiceAccount")
     assert "mysql-pv-claim" not in names(built, "PersistentVolumeClaim")
+    assert "mysql" not in names(built, "AuthorizationPolicy")  # the mesh's rules for it go too
+    assert "ml-pipeline-mysql" not in names(built, "DestinationRule")
     assert "mysql-secret" not in names(built, "Secret")  # upstream's root login with no password
     (config,) = [o for o in built if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "pipeline-install-config"]
     assert {key: config["data"][key] for key in ("dbHost", "dbPort", "mysqlHost", "mysqlPort")} == {
@@ -107,6 +109,8 @@ def test_the_in_cluster_mysql_stays_without_a_database(tmp_path: Path, kustomize
     pipelines = kustomize.build_objects(tmp_path / "fork" / "pipelines")
     katib = kustomize.build_objects(tmp_path / "fork" / "katib")
     assert "mysql" in names(pipelines, "Deployment") and "mysql-pv-claim" in names(pipelines, "PersistentVolumeClaim")
+    assert "mysql" in names(pipelines, "AuthorizationPolicy")
+    assert "ml-pipeline-mysql" in names(pipelines, "DestinationRule")
     assert "katib-mysql" in names(katib, "Deployment") and "katib-mysql" in names(katib, "PersistentVolumeClaim")
     assert env_of(pipelines, "ml-pipeline", "ml-pipeline-api-server")["DBCONFIG_USER"] == ref("mysql-secret",
                                                                                               "username")

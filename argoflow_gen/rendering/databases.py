@@ -25,6 +25,8 @@ def external_database(ctx: Context, folder: Folder) -> None:
         return
     known = ctx.release.pipelines_database if pipelines else ctx.release.katib_database
     for item in known["inCluster"]:
+        if ctx.profile.spec.pipelines.mode not in item.get("pipelinesModes", (ctx.profile.spec.pipelines.mode,)):
+            continue  # an object only some Kubeflow Pipelines installs have
         folder.add_patch({"$patch": "delete", "apiVersion": item["apiVersion"], "kind": item["kind"],
                           "metadata": {"name": item["name"], "namespace": NAMESPACE}})
     pair = database.credentials.pair()
