@@ -109,7 +109,8 @@ class Release:
     job_image: str
     object_store: Mapping[str, Any]
     argo_server: Mapping[str, Any]  # the Argo Server manifests at argo_workflows, and how they fit KFP's controller
-    pipelines_database: Mapping[str, Any]  # KFP's MySQL: where it is and the image that has its client
+    pipelines_database: Mapping[str, Any]  # KFP's MySQL: where it is, the image that has its client, who uses it
+    katib_database: Mapping[str, Any]  # Katib's MySQL: its objects, and how the db-manager is told where it is
     gateway_prefixes: tuple[str, ...]  # the path prefixes Kubeflow's own routes take on kubeflow-gateway
     kserve_ingress: Mapping[str, Any]
     notebooks: Mapping[str, Any]
@@ -186,6 +187,7 @@ def release(version: str) -> Release:
         object_store=MappingProxyType(raw["objectStore"]),
         argo_server=MappingProxyType(raw["argoServer"]),
         pipelines_database=MappingProxyType(raw["pipelinesDatabase"]),
+        katib_database=MappingProxyType(raw["katibDatabase"]),
         gateway_prefixes=tuple(raw["gatewayPrefixes"]),
         kserve_ingress=MappingProxyType(raw["kserveIngress"]),
         notebooks=MappingProxyType(raw["notebooks"]),

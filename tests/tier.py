@@ -59,6 +59,10 @@ ADDON_SETTINGS = {"metallb": "{addressPools: [{name: gateway, addresses: [192.16
                   "external-dns": "{provider: cloudflare, cloudflareApiToken: {existingSecret: cloudflare}}"}
 ADDONS = "spec.addons={" + ", ".join(f"{aid}: {ADDON_SETTINGS.get(aid, '{}')}" for aid in addons()) + "}"
 
+#: Kubeflow Pipelines and Katib on an external MySQL server, each login a Secret the runbook creates.
+DATABASES = ("spec.pipelines.database={host: mysql.example.com, credentials: {existingSecret: pipelines-db}}",
+             "spec.katib.database={host: mysql.example.com, credentials: {existingSecret: katib-db}}")
+
 
 def _example_version(path: Path) -> str:
     return load_profile(str(path)).spec.kubeflow.version
@@ -70,6 +74,8 @@ def scenarios() -> list[Scenario]:
              for preset in sorted(preset_names()) for version in VERSIONS]
     found += [Scenario(f"example-{path.stem}", (str(path),), _example_version(path)) for path in EXAMPLES]
     found.append(Scenario("addons", ("preset:minimal",), VERSIONS[0], (FORK, ADDONS)))
+    found += [Scenario(f"databases-{version}", ("preset:full",), version,
+                       (f"spec.kubeflow.version={version}", FORK, *DATABASES)) for version in VERSIONS]
     return found
 
 

@@ -10,7 +10,7 @@ from .addons import ADDONS, Addon
 from .common import DnsLabel, NonEmpty, Scheduling
 from .declare import prop, record
 from .platform import CI, ArgoCD, ExtraApplication, Kubeflow, Registry, Repo, Secrets
-from .workloads import ArgoWorkflows, Monitoring, Notebooks, Pipelines, Tenancy
+from .workloads import ArgoWorkflows, Katib, Monitoring, Notebooks, Pipelines, Tenancy
 
 API_VERSION = "argoflow-gen/v1beta1"
 KIND = "Profile"
@@ -34,6 +34,7 @@ class Spec:
         "the Jupyter web app's spawner options; anything left out keeps the release's upstream default",
         completed=True)
     pipelines: Pipelines = prop("Kubeflow Pipelines", completed=True)
+    katib: Katib = prop("Katib (component katib)", default_factory=Katib)
     argo_workflows: ArgoWorkflows = prop(
         "Argo Workflows (component argo-workflows): where the UI is served, who may use it, the archive, metrics "
         "and the workflows/ folder", default_factory=ArgoWorkflows)

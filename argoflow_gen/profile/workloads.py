@@ -104,17 +104,45 @@ class ExternalStore:
 
 
 @record()
+class MysqlServer:
+    """An external MySQL server a component keeps its data in, instead of the MySQL it runs in the cluster."""
+
+    host: Hostname = prop("its host name", required=True)
+    port: int = prop("its port", default=3306, minimum=1, maximum=65535)
+    credentials: DatabaseLogin = prop("the database user, in namespace kubeflow", required=True)
+
+
+@record()
 class Pipelines:
     mode: str = prop("which Kubeflow Pipelines install (same as spec.kubeflow.components.pipelines.mode)",
                      completed=True, enum=lambda: catalog.every_choice("pipelines", "mode"))
     artifact_store: Literal["default"] | ExternalStore = prop(
         "where pipeline and workflow artifacts go, for Kubeflow Pipelines and Argo Workflows alike: 'default' (the "
         "release's in-cluster store) or an external store that speaks the S3 API", default="default")
+    database: MysqlServer | None = prop(
+        "an external MySQL server for runs, experiments, the cache and ML Metadata (databases mlpipeline, cachedb "
+        "and metadb, which its user creates or may create); without it the release's in-cluster MySQL runs",
+        default=None)
 
     @property
     def s3(self) -> S3Store | None:
         """The external store, or None for the release's in-cluster one."""
         return self.artifact_store.s3 if isinstance(self.artifact_store, ExternalStore) else None
+
+
+@record()
+class KatibDatabase:
+    host: Hostname = prop("its host name", required=True)
+    port: int = prop("its port", default=3306, minimum=1, maximum=65535)
+    database: SqlName = prop("the database", default="katib")
+    credentials: DatabaseLogin = prop("the database user, in namespace kubeflow", required=True)
+
+
+@record()
+class Katib:
+    database: KatibDatabase | None = prop(
+        "an external MySQL server for experiments and trials; without it the release's in-cluster MySQL runs",
+        default=None)
 
 
 @record()

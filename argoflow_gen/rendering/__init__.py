@@ -27,6 +27,7 @@ from . import (  # noqa: F401 - they register customizers
     argoworkflows,
     auth,
     dashboard,
+    databases,
     docs,
     ingress,
     notebooks,

@@ -9,7 +9,7 @@ from .argoworkflows import STORE_SECRET
 from .components import customizes
 from .context import Context
 from .model import Folder
-from .randomsecrets import provide
+from .randomsecrets import provide, replace_upstream
 from .randomspec import RandomSecret, Value, register
 
 OBJECT_STORE = register("pipelines", RandomSecret(
@@ -72,16 +72,13 @@ def model_registry_database(ctx: Context, folder: Folder) -> None:
 
 @customizes("pipelines")
 def object_store(ctx: Context, folder: Folder) -> None:
-    provide(ctx, folder, "pipelines-secrets", "kubeflow", [OBJECT_STORE, PIPELINES_DB])
-    database = ctx.release.pipelines_database
-    # MySQL initialises its root user with the generated password instead of none
-    folder.add_patch({"apiVersion": "apps/v1", "kind": "Deployment",
-                      "metadata": {"name": database["deployment"], "namespace": "kubeflow"},
-                      "spec": {"template": {"spec": {"containers": [{"name": database["container"], "env": [
-                          {"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "$patch": "delete"},
-                          {"name": "MYSQL_ROOT_PASSWORD",
-                           "valueFrom": {"secretKeyRef": {"name": PIPELINES_DB.name, "key": "password"}}},
-                      ]}]}}}})
+    if ctx.profile.spec.pipelines.database is not None:
+        # an external MySQL server (``databases``): upstream's login leaves, no MySQL runs to have one
+        replace_upstream(folder, PIPELINES_DB)
+        provide(ctx, folder, "pipelines-secrets", "kubeflow", [OBJECT_STORE])
+    else:
+        provide(ctx, folder, "pipelines-secrets", "kubeflow", [OBJECT_STORE, PIPELINES_DB])
+        _mysql_root_password(ctx, folder)
     if ctx.profile.spec.pipelines.s3 is not None:
         # artifacts go to the external store: the in-cluster one (SeaweedFS or MinIO) does not run
         for item in ctx.release.object_store["inCluster"]:
@@ -89,6 +86,21 @@ def object_store(ctx: Context, folder: Folder) -> None:
                               "metadata": {"name": item["name"], "namespace": "kubeflow"}})
 
 
+def _mysql_root_password(ctx: Context, folder: Folder) -> None:
+    """MySQL initialises its root user with the generated password instead of none."""
+    database = ctx.release.pipelines_database
+    folder.add_patch({"apiVersion": "apps/v1", "kind": "Deployment",
+                      "metadata": {"name": database["deployment"], "namespace": "kubeflow"},
+                      "spec": {"template": {"spec": {"containers": [{"name": database["container"], "env": [
+                          {"name": "MYSQL_ALLOW_EMPTY_PASSWORD", "$patch": "delete"},
+                          {"name": "MYSQL_ROOT_PASSWORD",
+                           "valueFrom": {"secretKeyRef": {"name": PIPELINES_DB.name, "key": "password"}}},
+                      ]}]}}}})
+
+
 @customizes("katib")
 def katib_database(ctx: Context, folder: Folder) -> None:
-    provide(ctx, folder, "katib-secrets", "kubeflow", [KATIB_DB])
+    if ctx.profile.spec.katib.database is not None:
+        replace_upstream(folder, KATIB_DB)  # an external MySQL server (``databases``)
+    else:
+        provide(ctx, folder, "katib-secrets", "kubeflow", [KATIB_DB])

@@ -51,7 +51,20 @@ def _images(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Pro
 
 
 def _pipelines(spec: Mapping[str, Any], written: Mapping[str, Any]) -> Iterator[Problem]:
-    return iter(())
+    """External databases: only for a component that runs, and never under the Argo Workflows archive that
+    would go to the in-cluster MySQL they replace."""
+    components = spec["kubeflow"]["components"]
+    for section, component in (("pipelines", "pipelines"), ("katib", "katib")):
+        if spec.get(section, {}).get("database") and not components.get(component, {}).get("enabled"):
+            yield _p(("spec", section, "database"), f"the {component} component is not enabled",
+                     f"set spec.kubeflow.components.{component}.enabled: true, or remove the database")
+    archive = spec.get("argoWorkflows", {}).get("archive", {})
+    if (spec.get("pipelines", {}).get("database") and components.get("argo-workflows", {}).get("enabled")
+            and archive.get("enabled") and not archive.get("database")):
+        yield _p((*ARGO, "archive", "enabled"),
+                 "without a database of its own the archive goes to Kubeflow Pipelines' in-cluster MySQL, which "
+                 "spec.pipelines.database replaces",
+                 "set spec.argoWorkflows.archive.database; it may be another database on the same server")
 
 
 ARGO: JsonPath = ("spec", "argoWorkflows")
