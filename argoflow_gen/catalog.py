@@ -116,6 +116,7 @@ class Release:
     notebooks: Mapping[str, Any]
     spawner_config: Mapping[str, Any]
     dashboard_links: Mapping[str, Any]  # the Central Dashboard's links as upstream's overlay deploys them
+    dashboard_link_components: Mapping[str, str]  # a link's path prefix -> the component that serves it
     components: Mapping[str, ComponentSpec]
     argocd: ArgoCDSpec
     ignore_sets: Mapping[str, tuple[Mapping[str, Any], ...]]
@@ -193,6 +194,7 @@ def release(version: str) -> Release:
         notebooks=MappingProxyType(raw["notebooks"]),
         spawner_config=MappingProxyType(raw["spawnerConfig"]),
         dashboard_links=MappingProxyType(raw["dashboardLinks"]),
+        dashboard_link_components=MappingProxyType(raw["dashboardLinkComponents"]),
         components=MappingProxyType(components),
         argocd=ArgoCDSpec(argocd["repoURL"], argocd["install"], argocd["installHA"], int(argocd["wave"])),
         ignore_sets=MappingProxyType(

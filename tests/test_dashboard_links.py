@@ -19,7 +19,7 @@ PROFILE = """\
 apiVersion: argoflow-gen/v1beta1
 kind: Profile
 metadata: {name: links}
-extends: [preset:minimal]
+extends: [preset:PRESET]
 spec:
   repo: {url: https://git.acme.internal/platform/kubeflow-gitops.git}
   kubeflow:
@@ -39,8 +39,9 @@ LINKS = """\
 """
 
 
-def _dashboard(tmp_path: Path, text: str, kustomize: Kustomize) -> tuple[dict[str, Any], dict[str, Any]]:
-    (tmp_path / "links.yaml").write_text(text)
+def _dashboard(tmp_path: Path, text: str, kustomize: Kustomize,
+               preset: str = "full") -> tuple[dict[str, Any], dict[str, Any]]:
+    (tmp_path / "links.yaml").write_text(text.replace("PRESET", preset))
     render(load_profile(tmp_path / "links.yaml")).write(tmp_path / "fork")
     built = kustomize.build_objects(tmp_path / "fork" / "central-dashboard")
     (config,) = [d for d in built if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "centraldashboard-config"]
@@ -75,3 +76,32 @@ def test_the_profiles_and_the_add_ons_links_follow_upstreams(version: str, tmp_p
     assert json.loads(config["data"]["links"]) == expected
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["argoflow-gen/links-sha256"] == hashlib.sha256(config["data"]["links"].encode()).hexdigest()
+
+
+def _texts(items: list[dict[str, Any]]) -> list[str]:
+    return [text for item in items for text in [item["text"], *_texts(item.get("items", []))]]
+
+
+@pytest.mark.kustomize
+@pytest.mark.parametrize("version", ["1.11.0", "1.10.2"])
+def test_entries_of_components_that_do_not_run_are_left_out(version: str, tmp_path: Path,
+                                                            kustomize: Kustomize) -> None:
+    config, _deployment = _dashboard(tmp_path, PROFILE.replace("VERSION", version), kustomize, preset="minimal")
+    built = json.loads(config["data"]["links"])
+    upstream = catalog.release(version).dashboard_links
+    # minimal runs notebooks and volumes, not TensorBoards, Katib, KServe or Pipelines
+    assert _texts(built["menuLinks"]) == ["Notebooks", "Volumes"]
+    assert _texts(built["quickLinks"]) == ["Create a new Notebook"]
+    assert built["documentationItems"] == upstream["documentationItems"]
+    assert len(_texts(upstream["menuLinks"])) > 3  # upstream's had them
+
+
+@pytest.mark.parametrize("version", ["1.11.0", "1.10.2"])
+def test_each_served_prefix_is_a_component_with_an_entry(version: str) -> None:
+    release = catalog.release(version)
+    links = [item["link"] for key in ("menuLinks", "quickLinks")
+             for item in release.dashboard_links[key]
+             for item in [item, *item.get("items", [])] if "link" in item]
+    for prefix, component in release.dashboard_link_components.items():
+        assert component in release.components, component
+        assert any(link.startswith(prefix) for link in links), prefix
