@@ -166,3 +166,17 @@ def test_a_share_is_a_soft_limit_unless_the_user_set_one(monkeypatch: pytest.Mon
     assert go_limit(None) == {}
     monkeypatch.setenv("GOMEMLIMIT", "1GiB")
     assert go_limit(200 * MIB) == {}
+
+
+def test_the_run_counts_itself_at_its_peak_and_gives_freed_memory_back() -> None:
+    from argoflow_gen.diff import budget
+
+    with open("/proc/self/statm", "rb") as handle:
+        now = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    held = bytearray(64 * MIB)  # touched: resident now, freed below
+    held[:: 4096] = b"x" * len(held[:: 4096])
+    peak = budget.own_memory()
+    del held
+    assert peak >= now + 60 * MIB and budget.own_memory() >= peak  # the peak stands once the memory is freed
+    assert budget._trimmer() is not None  # glibc's malloc_trim, on the Linux this runs on
+    budget.give_back()

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from argoflow_gen.catalog import VERSIONS
-from argoflow_gen.diff import _yaml, fastyaml
+from argoflow_gen.diff import _yaml
 from argoflow_gen.loader import load_profile
 from argoflow_gen.rendering import render
+from argoflow_gen.yamlio import fast as fastyaml
 from argoflow_gen.yamlio import load_all_plain
 
 from .conftest import FORK, Kustomize

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "argoflow_gen"
 MAX_LINES = 400
 #: Third-party packages only one place may import: the package (or module) that owns each.
-OWNERS = {"click": "argoflow_gen.cli", "ruamel": "argoflow_gen.yamlio"}
+OWNERS = {"click": "argoflow_gen.cli", "ruamel": "argoflow_gen.yamlio", "ryaml": "argoflow_gen.yamlio"}
 #: Lowest first: a module imports only modules of its own layer or of the layers below it. A module not listed
 #: (errors, yamlio, catalog, profile, tree, writer, ...) is in the bottom layer; the package's ``__init__``, the
 #: public facade, is above them all.

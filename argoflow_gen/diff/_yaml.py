@@ -3,7 +3,7 @@
 A diff reads megabytes of kustomize output, where only speed matters: ``argoflow_gen.yamlio`` reads it with
 ruamel's C parser (ruamel.yaml.clib: the 10 MB of upstream's example in about 2.5 s, against 26 s in pure
 Python), and ``load_stream`` reads most of a build's output with ryaml, seven times faster still, wherever
-that gives the same documents (``fastyaml``). Timestamps stay strings.
+that gives the same documents (``yamlio.fast``). Timestamps stay strings.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import functools
 import re
 from typing import Any
 
-from ..yamlio import InvalidYaml, load_all_plain
-from . import fastyaml
+from ..yamlio import InvalidYaml, fast, load_all_plain
 
 #: Files of a pull request are hostile: aliases that multiply (a "billion laughs") would make every later
 #: comparison walk billions of values. A text with anchors (without one, an alias is an error) is counted as
@@ -29,6 +28,9 @@ class YamlError(ValueError):
 def load_all(text: str) -> list[Any]:
     """Every non-empty document of ``text`` as plain data. Raises ``YamlError`` if it is not YAML, or if its
     aliases expand it past MAX_VALUES values."""
+    quick = fast.read_whole(text)
+    if quick is not None and _counted(text, quick):
+        return quick
     try:
         documents = load_all_plain(text)
     except InvalidYaml as exc:
@@ -74,7 +76,7 @@ _EMPTY = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?(?:\n|\Z))*\Z")
 
 def load_stream(text: str, memo: dict[str, Any]) -> list[Any]:
     """Like ``load_all`` for kustomize output, but each document text is read once per ``memo``, and fast
-    where that gives exactly what ``load_all`` gives (``fastyaml``).
+    where that gives exactly what ``load_all`` gives (``yamlio.fast``).
 
     Both sides of a diff mostly hold the same documents: reading each distinct text once, and sharing the
     result, halves the reading and lets comparisons stop at ``is``. The texts not read yet are read in one
@@ -84,8 +86,8 @@ def load_stream(text: str, memo: dict[str, Any]) -> list[Any]:
     body = text[4:] if text.startswith("---\n") else text
     chunks = [chunk for chunk in body.split(_SEPARATOR) if chunk.strip()]
     unseen = list(dict.fromkeys(chunk for chunk in chunks if chunk not in memo))
-    quick = [chunk for chunk in unseen if fastyaml.candidate(chunk) and not _EMPTY.match(chunk)]
-    for chunk, document in zip(quick, fastyaml.read(quick, _SEPARATOR), strict=True):
+    quick = [chunk for chunk in unseen if fast.candidate(chunk) and not _EMPTY.match(chunk)]
+    for chunk, document in zip(quick, fast.read(quick, _SEPARATOR), strict=True):
         if document is not None and _counted(chunk, document):
             memo[chunk] = document
     unseen = [chunk for chunk in unseen if chunk not in memo]

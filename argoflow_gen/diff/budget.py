@@ -6,13 +6,20 @@ takes the heaviest build left and the budget the others leave; every other lane 
 left and a small share (LIGHT). Each build's share is its soft limit (Go's ``GOMEMLIMIT``, which kubectl's
 kustomize honours): a build that would outgrow it collects its garbage sooner rather than grow past the
 budget. A light build never comes near its share; a heavy one has most of the budget; two heavy builds never
-run together, and no lane waits for another while builds are left.
+run together, and no lane waits for another while builds are left. What argoflow-gen itself takes is counted
+at its peak so far, and what it frees after reading each build is given back to the system (``give_back``),
+so that the peak stays low.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import os
 import resource
+import sys
+from collections.abc import Callable
 
 MIB = 1 << 20
 DEFAULT_BUDGET = 320 * MIB
@@ -22,12 +29,29 @@ MINIMUM_LIMIT = 48 * MIB
 
 
 def own_memory() -> int:
-    """The resident memory of this process now (its peak where /proc is missing)."""
+    """The most this process has been resident so far: a build's share holds for its whole run, during which
+    this process may grow back to its peak (reading the next build's output), not only what it holds now."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # kilobytes, but bytes on macOS
+
+
+def give_back() -> None:
+    """Return the memory this process freed to the system (glibc keeps freed memory for reuse: after a build's
+    megabytes of text are read and dropped, the resident size would stay up, and the budget left to the builds
+    down); nothing where the C library cannot."""
+    trim = _trimmer()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _trimmer() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
     try:
-        with open("/proc/self/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[assignment]
+    except (OSError, AttributeError):
+        return None
+    return trim
 
 
 class Budget:

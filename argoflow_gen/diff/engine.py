@@ -24,7 +24,7 @@ from ..errors import DiffError
 from ..state.gate import problem
 from . import confine, documents, kustomize
 from .apps import Application
-from .budget import Budget, go_limit
+from .budget import Budget, give_back, go_limit
 from .documents import Document, Memo
 from .inputs import LocalInputs, plain_digest
 from .localise import Localiser, Reach
@@ -243,6 +243,9 @@ class Engine:
         shared, lines = documents.encode(parsed, memo)
         if self.store is not None and pinned and lines is not None:
             self.store.put(key, lines)
+        del output, parsed, lines
+        if self.settings.memory is not None:
+            give_back()  # the build's text, read and dropped: its memory goes to the next builds' share
         return shared
 
 

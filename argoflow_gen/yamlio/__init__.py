@@ -1,7 +1,8 @@
-"""The one package that imports ruamel.yaml: every YAML the generator reads goes through it.
+"""The one package that imports ruamel.yaml (and ryaml): every YAML the generator reads goes through it.
 
 - ``load`` (``located``): a profile layer with the line and column of every key and value.
 - ``load_all_plain`` (``streams``): megabytes of built manifests, fast, without positions.
+- ``fast``: built manifests read by ryaml, seven times faster, wherever that gives what ruamel gives.
 - ``load_strings`` (``streams``): a state file the generator wrote, read as untrusted input (strings only, bounded).
 - ``load_all_commented`` / ``dump_commented`` (``commented``): a user's file edited, its comments and quotes kept.
 - ``spans`` (``commented``): where each key and value of a document is written, to edit its text in place.

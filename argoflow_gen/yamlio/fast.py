@@ -40,7 +40,7 @@ MAX_BRACKETS = 20_000
 #: every short token of digits, signs, dots and the letters of numbers and constants).
 _RESOLVABLE_START = frozenset("0123456789+-.<=")
 _MAX_RESOLVABLE = 64
-#: What ruamel gives back as the string itself (``yamlio.streams``: timestamps, a bare "=").
+#: What ruamel gives back as the string itself (``streams``: timestamps, a bare "=").
 _STRING_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"})
 
 
@@ -63,6 +63,17 @@ def read(chunks: Sequence[str], separator: str) -> list[Any | None]:
     if documents is None or len(documents) != len(chunks):  # each alone: one bad chunk slows only itself
         return [_one(chunk) for chunk in chunks]
     return [document if _same_as_ruamel(document) else None for document in documents]
+
+
+def read_whole(text: str) -> list[Any] | None:
+    """The non-empty documents of ``text``, a stream of any number, or None where ruamel must read it."""
+    if not candidate(text):
+        return None
+    documents = _documents(text)
+    if documents is None:
+        return None
+    found = [document for document in documents if document is not None]
+    return found if all(_same_as_ruamel(document) for document in found) else None
 
 
 def _one(chunk: str) -> Any | None:
