@@ -4,7 +4,8 @@ The baseline is one `kustomize-offline` build of upstream's whole example at the
 naming https://github.com/kubeflow/manifests//example?ref=v1.11.0): the floor of "build everything once".
 Each round times, in turn, the baseline and every case, so that all of them share the machine's load; a
 ratio is the median over the rounds of each round's ratio. Every run of argoflow-gen is a whole process (the
-CLI); its peak memory is the largest sum of the resident sets of the process and all its children (kustomize,
+CLI, its modules' bytecode cached as an installed package's is, even where PYTHONDONTWRITEBYTECODE is set);
+its peak memory is the largest sum of the resident sets of the process and all its children (kustomize,
 git), sampled from /proc every 20 ms.
 
 Run: .venv/bin/python bench/diff_speed.py [--rounds N]   (bench/run.py runs it unless --skip-build)
@@ -94,7 +95,9 @@ def main(report: Report | None = None, rounds: int = 5) -> None:
         gitconfig = work / "offline.gitconfig"
         gitconfig.write_text(subprocess.run([str(KUSTOMIZE_OFFLINE), "--gitconfig"], check=True,
                                             capture_output=True, text=True).stdout)
-        env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
+        env = {**os.environ, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1",
+               "PYTHONPYCACHEPREFIX": str(work / "pycache")}  # compiled once, as an installed package is
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         example = work / "example"
         example.mkdir()
         (example / "kustomization.yaml").write_text(
