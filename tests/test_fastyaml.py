@@ -108,3 +108,24 @@ def test_aliases_that_multiply_are_refused_as_before() -> None:
         f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join(['*' + chr(97 + level)] * 10)}]\n" for level in range(6))
     with pytest.raises(_yaml.YamlError, match="aliases expand"):
         _yaml.load_stream(bomb + SEPARATOR + "c: d\n", {})
+
+
+def test_a_text_with_anchors_is_never_read_fast() -> None:
+    # ryaml copies what an alias repeats: a megabyte list repeated a million times would not fit in memory
+    assert not fastyaml.candidate("a: &x [1, 2]\nb: *x\n")
+    assert not fastyaml.candidate("- &x\n  k: v\n- *x\n")
+    assert fastyaml.candidate("description: pod & container, *not* an alias\n")
+    assert _yaml.load_stream("a: &x [1, 2]\nb: *x\n", {}) == [{"a": [1, 2], "b": [1, 2]}]
+
+
+@pytest.mark.parametrize("text", ["a: &x 1\nb: *x\n", "a:\t&x 1\nb: *x\n", "- &x 1\n- *x\n", "? &x a\n: *x\n",
+                                  "a:\n  &x\n  k: v\nb: *x\n", "a: [&x 1, *x]\n", "a: {k: &x 1, l: *x}\n",
+                                  "a: [\n&x 1, *x]\n", "a: !!str &x 1\nb: *x\n", '{"a":&x 1, "b": *x}\n'])
+def test_every_place_an_anchor_can_stand_is_found(text: str) -> None:
+    assert _yaml.load_stream(text, {}) == load_all_plain(text)  # the reference reads an anchor there
+    assert not fastyaml.candidate(text)
+
+
+def test_ampersands_inside_scalars_are_not_anchors() -> None:
+    script = "command:\n- sh\n- -c\n- |\n  make && make install &&\n    echo &done\nnote: a && b, x &y\n"
+    assert fastyaml.candidate(script)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from argoflow_gen import yamlemit
+from argoflow_gen.yamlio import InvalidYaml, load_all_plain
 
 AWKWARD = ["{{ x }}", "{% if x %}", "a: b", "a #b", "#x", "'q'", '"q"', "\\", "*a", "&a", "!x", "%x", "@x", "`x",
            "yes", "on", "no", "off", "y", "~", "null", "1.10", "0x1f", "0o17", "1:20", "1e3", ".inf", "2020-01-01",
@@ -49,3 +50,18 @@ def test_layout_is_kustomize_style() -> None:
         "resources:\n- a\n- b\nm:\n  k:\n  - name: x\n    v: 1\ne: {}\nl: []\n"
     )
     assert yamlemit.dump({"s": "line one\nline two\n"}) == "s: |\n  line one\n  line two\n"
+
+
+@pytest.mark.parametrize("text", ["a: " + "[" * 30_000 + "]" * 30_000 + "\n", "- " * 30_000 + "x\n",
+                                  "a: " + "{b: " * 30_000 + "c" + "}" * 30_000 + "\n"],
+                         ids=["flow sequences", "compact block sequences", "flow mappings"])
+def test_nesting_that_would_crash_the_c_reader_is_refused(text: str) -> None:
+    from argoflow_gen.yamlio.streams import MAX_PLAIN_DEPTH
+
+    with pytest.raises(InvalidYaml, match=f"nesting deeper than {MAX_PLAIN_DEPTH} levels"):
+        load_all_plain(text)
+
+
+def test_nesting_below_the_limit_reads() -> None:
+    assert load_all_plain("a: " + "[" * 900 + "1" + "]" * 900 + "\n")[0]["a"][0][0][0]
+    assert load_all_plain("".join(" " * level + f"k{level}:\n" for level in range(300)) + " " * 300 + "v: 1\n")

@@ -18,7 +18,7 @@ from ..yamlio import InvalidYaml, fast, load_all_plain
 #: comparison walk billions of values. A text with anchors (without one, an alias is an error) is counted as
 #: it expands.
 MAX_VALUES = 2_000_000
-_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\]}]")
+_ANCHOR = fast.ANCHOR
 
 
 class YamlError(ValueError):
@@ -28,8 +28,8 @@ class YamlError(ValueError):
 def load_all(text: str) -> list[Any]:
     """Every non-empty document of ``text`` as plain data. Raises ``YamlError`` if it is not YAML, or if its
     aliases expand it past MAX_VALUES values."""
-    quick = fast.read_whole(text)
-    if quick is not None and _counted(text, quick):
+    quick = fast.read_whole(text)  # never a text with anchors
+    if quick is not None:
         return quick
     try:
         documents = load_all_plain(text)
@@ -88,7 +88,7 @@ def load_stream(text: str, memo: dict[str, Any]) -> list[Any]:
     unseen = list(dict.fromkeys(chunk for chunk in chunks if chunk not in memo))
     quick = [chunk for chunk in unseen if fast.candidate(chunk) and not _EMPTY.match(chunk)]
     for chunk, document in zip(quick, fast.read(quick, _SEPARATOR), strict=True):
-        if document is not None and _counted(chunk, document):
+        if document is not None:  # never a text with anchors
             memo[chunk] = document
     unseen = [chunk for chunk in unseen if chunk not in memo]
     if len(unseen) > 1 and not any(_UNUSUAL.search(chunk) or _EMPTY.match(chunk) for chunk in unseen):

@@ -1,5 +1,5 @@
 """A fast reader for built manifests that is exact or silent: it reads a document only where it reads it as
-``_yaml`` (ruamel) would, and leaves every other one to ruamel.
+ruamel (``load_all_plain``) would, and leaves every other one to ruamel.
 
 ryaml (Rust, on a port of the same libyaml scanner) reads kustomize's output about seven times faster than
 ruamel, which parses in C but builds every value in Python. Where the two differ is what a plain scalar
@@ -8,18 +8,19 @@ keeps integers of any size, reads ``.5E3`` as a string, applies ``<<``, refuses 
 equal across types (``1`` and ``true``); ryaml does none of these. So a document is taken from ryaml only
 when nothing in it can mean something else:
 
-- its text has no core or verbatim tag, directive or document marker, no line break but ``\\n``, no byte
-  order mark, and at most MAX_BRACKETS flow brackets (ryaml's time grows with the square of flow nesting);
+- its text has no anchor (ryaml copies what an alias repeats), no core or verbatim tag, directive or document
+  marker, no line break but ``\\n``, no byte order mark, and at most MAX_BRACKETS flow brackets (ryaml's time
+  grows with the square of flow nesting);
 - read, it has string keys only (no ``<<``, none starting with "!", which is how ryaml gives any other
   tagged node), no float, and no string that ryaml kept from a plain scalar ruamel resolves otherwise.
 
-Anchors and aliases are read by both alike; the caller counts what they expand to, as it does for ruamel.
 Without ryaml installed (a platform it has no wheel for), nothing is read fast.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +36,9 @@ except ImportError:  # pragma: no cover - every platform argoflow-gen installs o
 #: document marker, a line break YAML 1.1 readers also take, a byte order mark.
 _UNSURE = ("!!", "!<", "\n---", "\n...", "\n%", "\r", "\x85", "\u2028", "\u2029", "\ufeff")
 _UNSURE_START = ("---", "...", "%")
+#: What may be an anchor (a mark after a blank, a flow or value indicator, or at a line's start): a text where
+#: this matches is parsed for anchors before ryaml reads it (``_anchored``).
+ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s,\]}]", re.MULTILINE)
 MAX_BRACKETS = 20_000
 #: First characters of the plain scalars ruamel may resolve otherwise than ryaml (the tests compare both on
 #: every short token of digits, signs, dots and the letters of numbers and constants).
@@ -52,7 +56,25 @@ def available() -> bool:
 def candidate(text: str) -> bool:
     """Whether ``text`` (one document) may be read fast: nothing in its text reads differently."""
     return (_AVAILABLE and not text.startswith(_UNSURE_START) and not any(mark in text for mark in _UNSURE)
-            and text.count("[") + text.count("{") <= MAX_BRACKETS)
+            and text.count("[") + text.count("{") <= MAX_BRACKETS
+            and not ("&" in text and ANCHOR.search(text) and _anchored(text)))
+
+
+def _anchored(text: str) -> bool:
+    """Whether ``text`` has an anchor or an alias, as ruamel's C parser sees it (stopping at the first one). ryaml
+    copies what an alias repeats where ruamel shares it: seventy kilobytes of aliases of a list expand to ten
+    gigabytes before anyone could count them."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import AliasEvent
+
+    try:
+        for event in YAML(typ="safe", pure=False).parse(text):
+            if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+                return True
+    except YAMLError:
+        return True  # not YAML to ruamel: it reads the text, and says why
+    return False
 
 
 def read(chunks: Sequence[str], separator: str) -> list[Any | None]:

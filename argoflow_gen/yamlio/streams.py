@@ -7,12 +7,17 @@ from typing import Any
 
 from .located import MAX_DEPTH, MAX_NODES, InvalidYaml
 
+#: The deepest nesting ``load_all_plain`` reads. ruamel's C composer recurses on the C stack once per level and
+#: crashes the process (a segmentation fault) near 25,000 levels, which sixty kilobytes of ``- - - ...`` reach;
+#: Kubernetes objects stay far below this (upstream's deepest CRD schema: 34 levels).
+MAX_PLAIN_DEPTH = 1000
+
 
 def load_all_plain(text: str) -> list[Any]:
     """Every document of a YAML stream as plain data, fast (ruamel's C parser), without positions.
 
     For reading megabytes of built manifests; profiles go through ``load``. Timestamps stay strings.
-    Raises ``InvalidYaml`` on invalid YAML.
+    Raises ``InvalidYaml`` on invalid YAML, and on nesting deeper than MAX_PLAIN_DEPTH.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
@@ -30,6 +35,7 @@ def load_all_plain(text: str) -> list[Any]:
     _Constructor.add_constructor("tag:yaml.org,2002:binary", _Constructor.construct_yaml_binary)
     # a bare `=` (YAML 1.1's value key, in some CRDs' enums) is the string "=", as Go's YAML readers take it
     _Constructor.add_constructor("tag:yaml.org,2002:value", _Constructor.construct_yaml_binary)
+    _check_depth(text)
     for pure in (False, True):  # the C parser (ruamel.yaml.clib) first; the YAML 1.2 one where it is stricter
         reader = YAML(typ="safe", pure=pure)
         reader.Constructor = _Constructor
@@ -38,7 +44,33 @@ def load_all_plain(text: str) -> list[Any]:
         except YAMLError as exc:
             if pure:
                 raise InvalidYaml(str(exc)) from None
+        except RecursionError:
+            raise InvalidYaml("nesting too deep for the Python reader") from None
     raise AssertionError("unreachable")
+
+
+def _check_depth(text: str) -> None:
+    """Refuse ``text`` if its nesting passes MAX_PLAIN_DEPTH, found by the C parser's events, which keeps its own
+    stack (it stops at the first level too deep: its time grows with the depth). A text it cannot parse is left
+    to the reader, which says why."""
+    if text.count("[") + text.count("{") + text.count("\n") + text.count("-") + text.count("?") < MAX_PLAIN_DEPTH:
+        return  # each level opens with one of these (a bracket, a line, a "- " or "? " indicator)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    try:
+        for event in YAML(typ="safe", pure=False).parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_PLAIN_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark is not None else 0
+                    raise InvalidYaml(f"nesting deeper than {MAX_PLAIN_DEPTH} levels (line {line})")
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return
 
 
 def load_strings(text: str, file: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Any:
