@@ -65,3 +65,11 @@ def test_nesting_that_would_crash_the_c_reader_is_refused(text: str) -> None:
 def test_nesting_below_the_limit_reads() -> None:
     assert load_all_plain("a: " + "[" * 900 + "1" + "]" * 900 + "\n")[0]["a"][0][0][0]
     assert load_all_plain("".join(" " * level + f"k{level}:\n" for level in range(300)) + " " * 300 + "v: 1\n")
+
+
+@pytest.mark.parametrize("reader", ["load_all_commented", "spans"])
+def test_the_editing_readers_refuse_deep_nesting_with_their_own_error(reader: str) -> None:
+    import argoflow_gen.yamlio as yamlio
+
+    with pytest.raises(InvalidYaml, match="nesting too deep"):
+        getattr(yamlio, reader)("a: " + "[" * 2_000 + "]" * 2_000 + "\n")

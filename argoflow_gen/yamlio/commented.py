@@ -29,6 +29,8 @@ def load_all_commented(text: str) -> list[Any]:
         return [document for document in _roundtrip().load_all(text) if document is not None]
     except YAMLError as exc:
         raise InvalidYaml(str(exc)) from None
+    except RecursionError:
+        raise InvalidYaml("nesting too deep") from None
 
 
 def dump_commented(documents: list[Any]) -> str:
@@ -78,4 +80,6 @@ def spans(text: str) -> dict[JsonPath, Span]:
         walk(YAML(typ="safe", pure=True).compose(text), ())
     except YAMLError as exc:
         raise InvalidYaml(str(exc)) from None
+    except RecursionError:
+        raise InvalidYaml("nesting too deep") from None
     return found
