@@ -24,7 +24,8 @@ from ..errors import DiffError
 from ..state.gate import problem
 from . import confine, documents, kustomize
 from .apps import Application
-from .budget import Budget, give_back, go_limit
+from .batch import Builders
+from .budget import Budget, give_back
 from .documents import Document, Memo
 from .inputs import LocalInputs, plain_digest
 from .localise import Localiser, Reach
@@ -160,7 +161,8 @@ class Engine:
         failures: list[str] = []
         running: dict[Future[str], tuple[str, int]] = {}  # the build, its key and lane
         reading: dict[Future[list[Document]], str] = {}
-        with ThreadPoolExecutor(max_workers=self.settings.jobs) as builders, \
+        lanes = Builders(self.settings.argv)
+        with _closing(lanes), ThreadPoolExecutor(max_workers=self.settings.jobs) as builders, \
                 ThreadPoolExecutor(max_workers=1) as reader:  # YAML is read while the next builds run
             for key, lines in stored.items():
                 if lines is not None:
@@ -171,8 +173,7 @@ class Engine:
                         break
                     heaviest, share = budget.take(lane)
                     key = queue.pop(0 if heaviest else -1)
-                    future = builders.submit(kustomize.build, list(self.settings.argv), groups[key][0].folder,
-                                             self.settings.timeout, go_limit(share))
+                    future = builders.submit(lanes.build, lane, groups[key][0].folder, self.settings.timeout, share)
                     running[future] = (key, lane)
                 waiting: list[Future[Any]] = [*running, *reading]
                 finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
@@ -247,6 +248,14 @@ class Engine:
         if self.settings.memory is not None:
             give_back()  # the build's text, read and dropped: its memory goes to the next builds' share
         return shared
+
+
+@contextmanager
+def _closing(lanes: Builders) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        lanes.close()
 
 
 def _plain(tree: Mapping[str, str], app: Application) -> list[Document]:
