@@ -72,7 +72,7 @@ def _output(argv: list[str]) -> str:
 
 
 class _Broken(Exception):
-    """The builder stopped or broke the protocol: kill it."""
+    """The builder stopped, broke the protocol or overran the output limit: kill it; the build fails."""
 
 
 class _Builder:
@@ -92,15 +92,15 @@ class _Builder:
             self.process.stdin.write(request.encode())
             self.process.stdin.flush()
         except OSError:
-            raise _Broken("the builder stopped") from None
+            raise _Broken("the builder stopped (kustomize-batch)") from None
         deadline = time.monotonic() + timeout
         header = self._header(deadline)
         match = _HEADER.fullmatch(header)
         if match is None:
-            raise _Broken("the builder answered out of protocol")
+            raise _Broken("the builder answered out of protocol (kustomize-batch)")
         size = int(match.group(2))
         if size > MAX_BUILD_OUTPUT:
-            raise BuildFailure(f"stopped: the output passed {MAX_BUILD_OUTPUT >> 20} MiB")
+            raise _Broken(f"stopped: the output passed {MAX_BUILD_OUTPUT >> 20} MiB")
         body = self._exactly(size, deadline)
         text = body.decode("utf-8", "replace")
         if match.group(1) == b"error":
@@ -110,7 +110,7 @@ class _Builder:
     def _header(self, deadline: float) -> bytes:
         while b"\n" not in self.pending:
             if len(self.pending) > _MAX_HEADER:
-                raise _Broken("the builder answered out of protocol")
+                raise _Broken("the builder answered out of protocol (kustomize-batch)")
             self.pending += self._chunk(deadline, 1 << 16)
         line, _, self.pending = self.pending.partition(b"\n")
         return line + b"\n"
@@ -131,7 +131,7 @@ class _Builder:
             raise TimeoutError
         chunk = os.read(self.out, most)
         if not chunk:
-            raise _Broken("the builder stopped")
+            raise _Broken("the builder stopped (kustomize-batch)")
         return chunk
 
     def close(self, kill: bool = False) -> None:
@@ -187,11 +187,7 @@ class Builders:
             raise BuildFailure(f"stopped after {timeout:.0f} s (a build may take at most that long)") from None
         except _Broken as broken:
             self._drop(lane)
-            raise BuildFailure(f"{broken} (kustomize-batch)") from None
-        except BuildFailure as failure:
-            if "output passed" in failure.detail:
-                self._drop(lane)
-            raise
+            raise BuildFailure(str(broken)) from None
 
     def _drop(self, lane: int) -> None:
         builder = self._lanes.pop(lane, None)

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,7 +162,7 @@ class Engine:
         running: dict[Future[str], tuple[str, int]] = {}  # the build, its key and lane
         reading: dict[Future[list[Document]], str] = {}
         lanes = Builders(self.settings.argv)
-        with _closing(lanes), ThreadPoolExecutor(max_workers=self.settings.jobs) as builders, \
+        with closing(lanes), ThreadPoolExecutor(max_workers=self.settings.jobs) as builders, \
                 ThreadPoolExecutor(max_workers=1) as reader:  # YAML is read while the next builds run
             for key, lines in stored.items():
                 if lines is not None:
@@ -248,14 +248,6 @@ class Engine:
         if self.settings.memory is not None:
             give_back()  # the build's text, read and dropped: its memory goes to the next builds' share
         return shared
-
-
-@contextmanager
-def _closing(lanes: Builders) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        lanes.close()
 
 
 def _plain(tree: Mapping[str, str], app: Application) -> list[Document]:
