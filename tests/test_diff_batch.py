@@ -222,6 +222,7 @@ def test_the_applications_of_a_profile_build_the_same_either_way(
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     profile = argoflow_gen.load_profile(str(ROOT / "examples" / "quickstart.yaml"))
     tree = dict(argoflow_gen.render(profile))
+    assert builder_for(KUBECTL) == real  # the first run goes through the builder
     resident = build_tree(tree, jobs=2, max_memory=320 << 20)
     monkeypatch.setenv(batch.ENVIRONMENT, str(tmp_path / "absent"))
     per_build = build_tree(tree, jobs=2, max_memory=320 << 20)

@@ -3,9 +3,10 @@
 // kustomize's built-in OpenAPI schema for every build.
 //
 // Requests come on stdin, one JSON object per line: {"path": "/abs/dir", "limit": bytes, "gc_off": bool}:
-// the build's soft memory limit (GOMEMLIMIT; 0: the one the program started with) and whether only that limit
-// starts a collection (GOGC=off; false: the GOGC the program started with). Each answer on stdout is a header line, "ok N" or "error N", followed
-// by N bytes: the build's YAML, or its error message. Nothing else is ever written to stdout.
+// the build's soft memory limit (GOMEMLIMIT; 0: the one the program started with) and whether only that
+// limit starts a collection (GOGC=off; false: the GOGC the program started with). Each answer on stdout is a
+// header line, "ok N" or "error N", followed by N bytes: the build's YAML, or its error message. Nothing else
+// is ever written to stdout.
 //
 // `kustomize-batch --version` prints the kustomize version it builds with.
 package main
